@@ -1,0 +1,139 @@
+#include "base/text.h"
+
+#include <cstddef>
+
+namespace lw::text {
+
+namespace {
+constexpr bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+}  // namespace
+
+std::optional<double> parse_decimal(std::string_view s) {
+  const auto dot = s.find('.');
+  const std::string_view int_part = dot == std::string_view::npos ? s : s.substr(0, dot);
+  const auto whole = parse_u64(int_part);
+  if (!whole) {
+    return std::nullopt;
+  }
+  double value = static_cast<double>(*whole);
+  if (dot != std::string_view::npos) {
+    const std::string_view frac = s.substr(dot + 1);
+    if (frac.empty() || frac.size() > 18) {
+      return std::nullopt;
+    }
+    const auto digits = parse_u64(frac);
+    if (!digits) {
+      return std::nullopt;
+    }
+    double scale = 1.0;
+    for (std::size_t i = 0; i < frac.size(); ++i) {
+      scale *= 10.0;
+    }
+    value += static_cast<double>(*digits) / scale;
+  }
+  return value;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && is_space(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::optional<std::pair<std::string_view, std::string_view>> split_once(std::string_view s,
+                                                                        char sep) {
+  const auto pos = s.find(sep);
+  if (pos == std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::pair{s.substr(0, pos), s.substr(pos + 1)};
+}
+
+std::string_view next_token(std::string_view& rest) {
+  std::size_t i = 0;
+  while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) {
+    ++i;
+  }
+  std::size_t j = i;
+  while (j < rest.size() && rest[j] != ' ' && rest[j] != '\t') {
+    ++j;
+  }
+  const std::string_view token = rest.substr(i, j - i);
+  rest.remove_prefix(j);
+  return token;
+}
+
+std::optional<std::uint64_t> parse_kib_as_bytes(std::string_view v) {
+  v = trim(v);
+  std::string_view rest = v;
+  const std::string_view number = next_token(rest);
+  const std::string_view unit = next_token(rest);
+  if (unit != "kB" || !trim(rest).empty()) {
+    return std::nullopt;
+  }
+  const auto kib = parse_u64(number);
+  if (!kib) {
+    return std::nullopt;
+  }
+  return checked_mul(*kib, 1024);
+}
+
+std::string sanitize_utf8(std::string_view in, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(in.size() < max_bytes ? in.size() : max_bytes);
+  const auto push = [&](std::string_view piece) {
+    if (out.size() + piece.size() > max_bytes) {
+      return false;
+    }
+    out.append(piece);
+    return true;
+  };
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    std::size_t len = 0;
+    if (c < 0x80) {
+      len = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+    }
+    bool valid = len != 0 && i + len <= in.size();
+    for (std::size_t k = 1; valid && k < len; ++k) {
+      valid = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+    }
+    if (valid && len >= 3) {
+      const auto c1 = static_cast<unsigned char>(in[i + 1]);
+      // Reject overlong forms, UTF-16 surrogates and code points above U+10FFFF.
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
+          (c == 0xF4 && c1 > 0x8F)) {
+        valid = false;
+      }
+    }
+    bool fits = true;
+    if (!valid) {
+      fits = push(kReplacement);
+      i += 1;
+    } else if (len == 1 && (c < 0x20 || c == 0x7F)) {
+      fits = push("?");
+      i += 1;
+    } else {
+      fits = push(in.substr(i, len));
+      i += len;
+    }
+    if (!fits) {
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace lw::text
