@@ -1,0 +1,129 @@
+#pragma once
+
+// The daemon's configuration: one YAML file (/etc/leakwatch/leakwatch.yaml). Strict: unknown
+// keys, duplicate keys, wrong types and out-of-range values are errors that name file:line:col
+// and the allowed range. Every default here is documented in config/leakwatch.yaml.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace lw::config {
+
+using Duration = std::chrono::milliseconds;
+
+// How processes are grouped for the per-group aggregates and sibling comparison.
+enum class GroupBy { kComm, kUnit, kCgroup, kRules };
+
+// A matcher over a process: every field that is set must match (ECMAScript regex, full match).
+// Used by include/exclude and by group rules. Regexes run once per new process, never per scan.
+struct Matcher {
+  std::optional<std::string> comm;
+  std::optional<std::string> exe;
+  std::optional<std::string> cmdline;
+  std::optional<std::string> cgroup;
+};
+
+struct GroupRule {
+  Matcher match;
+  std::string name;  // template: {comm}, {unit}, {cgroup}, {pid} are substituted
+};
+
+struct CgroupFilter {
+  std::optional<std::string> path;  // regex over the cgroup path
+};
+
+struct Config {
+  struct Scan {
+    Duration interval{std::chrono::seconds(10)};  // 100ms .. 1h
+    struct Smaps {
+      bool enabled = true;
+      Duration min_interval{std::chrono::minutes(5)};  // per process; 0 .. 24h
+      std::uint64_t max_rss_bytes = 16ULL << 30;       // never read above this (unless forced)
+      Duration budget{std::chrono::milliseconds(200)};  // per scan; 0 .. 10s
+      std::uint32_t top_k = 20;                         // also read for the top-K by private memory
+      std::vector<Matcher> force;  // read even above max_rss (still within the budget)
+    } smaps;
+    Duration limits_interval{std::chrono::minutes(1)};  // re-read /proc/PID/limits this often
+    bool kmsg = true;                                    // read OOM lines from /dev/kmsg
+  } scan;
+
+  struct Store {
+    Duration retention{std::chrono::hours(6)};  // history kept per series
+    Duration dead_grace{std::chrono::minutes(15)};  // history of exited processes kept this long
+    std::uint32_t max_series = 20000;  // processes + cgroups; the oldest dead series go first
+    Duration snapshot_interval{std::chrono::minutes(5)};  // 0 = only on shutdown
+  } store;
+
+  struct Analysis {
+    std::vector<Duration> windows{std::chrono::minutes(15), std::chrono::hours(1),
+                                  std::chrono::hours(6)};
+    Duration warmup_grace{std::chrono::minutes(10)};  // after process start: never a suspect
+    Duration min_observed{std::chrono::minutes(15)};  // history needed before a verdict
+    double min_growth_ratio_per_hour = 0.05;  // relative growth of private memory, per hour
+    std::uint64_t min_growth_bytes_per_hour = 1ULL << 20;  // absolute, per hour
+    double min_fd_growth_per_hour = 10;                     // FDs per hour
+    double suspect_score = 0.7;                             // score at or above -> suspect
+    double sibling_outlier_ratio = 3.0;  // private memory above ratio x group median -> outlier
+    std::uint32_t max_oom_events = 100;  // post-mortems kept
+  } analysis;
+
+  struct Export {
+    std::uint32_t top_k = 20;  // processes exported per process, by private memory
+    std::vector<Matcher> include;  // always tracked (exported per process)
+    std::vector<Matcher> exclude;  // never sampled
+    std::uint32_t max_label_bytes = 128;
+    struct Cgroups {
+      std::uint32_t max_depth = 6;
+      std::uint64_t min_usage_bytes = 0;  // export cgroups holding processes or at least this
+      std::uint32_t max_exported = 500;
+      std::vector<CgroupFilter> include;
+      std::vector<CgroupFilter> exclude;
+    } cgroups;
+  } exporter;
+
+  struct Groups {
+    GroupBy by = GroupBy::kComm;
+    std::vector<GroupRule> rules;  // used when by == kRules; first match wins, else comm
+  } groups;
+
+  struct Web {
+    std::string listen = "0.0.0.0:9847";
+    std::uint32_t threads = 8;                                   // 4 .. 64
+    Duration request_timeout{std::chrono::seconds(5)};           // 100ms .. 60s
+    std::vector<std::pair<std::string, std::string>> basic_auth_users;  // user -> bcrypt hash
+    std::vector<std::string> allow;  // CIDRs allowed to connect; empty = everyone
+  } web;
+
+  struct Paths {
+    std::string procfs = "/proc";
+    std::string sysfs = "/sys";
+    std::string state_dir = "/var/lib/leakwatch";
+    std::string kmsg = "/dev/kmsg";
+  } paths;
+
+  struct Log {
+    std::string level = "info";  // trace, debug, info, warn, error
+  } log;
+};
+
+// Parses YAML text; `source` names the file in errors ("leakwatch.yaml:12:5: ...").
+// Errors are kMalformed with the detail "<source>:<line>:<col>: <what>, allowed: <range>".
+Result<Config> parse_config(std::string_view yaml_text, std::string_view source);
+
+// Reads and parses a file; I/O errors name the file.
+Result<Config> load_config(const std::string& path);
+
+// "200ms", "10s", "5m", "6h", "1d" -> milliseconds; nullopt on anything else.
+std::optional<Duration> parse_duration(std::string_view s);
+// "512MiB", "16GiB", "4096", "1KiB", "10MB" (SI) -> bytes; nullopt on anything else or overflow.
+std::optional<std::uint64_t> parse_size(std::string_view s);
+// Shortest round-trip text for a duration ("15m", "1h", "500ms"), for labels like window="1h".
+std::string format_duration(Duration d);
+
+}  // namespace lw::config

@@ -1,0 +1,137 @@
+#pragma once
+
+// What one scan saw: every process, every memory cgroup, the host, and new kernel OOM lines.
+// Produced by the samplers (I/O), consumed by the store and the analysis. Plain data, no I/O.
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "procfs/kmsg_oom.h"
+#include "procfs/meminfo.h"
+#include "procfs/pressure.h"
+#include "procfs/smaps_rollup.h"
+#include "procfs/vmstat.h"
+
+namespace lw::scan {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+using WallTime = std::chrono::system_clock::time_point;
+
+// A process is (pid, starttime): PID reuse starts a new identity.
+struct ProcessId {
+  std::int32_t pid = 0;
+  std::uint64_t start_ticks = 0;
+  auto operator<=>(const ProcessId&) const = default;
+};
+
+struct ProcessSample {
+  ProcessId id;
+  std::int32_t ppid = 0;
+  char state = '?';
+  std::string comm;  // raw bytes from stat; sanitise before use as a label
+  std::optional<std::uint32_t> uid;
+  std::uint64_t cpu_ticks = 0;       // utime + stime
+  double start_time_seconds = 0;     // wall clock, seconds since the epoch (btime + start/CLK_TCK)
+  std::optional<std::uint64_t> rss_bytes;
+  std::optional<std::uint64_t> anon_bytes;
+  std::optional<std::uint64_t> file_bytes;
+  std::optional<std::uint64_t> shmem_bytes;
+  std::optional<std::uint64_t> swap_bytes;
+  std::optional<std::uint64_t> vsize_bytes;
+  std::optional<std::uint64_t> open_fds;
+  std::optional<std::uint64_t> max_fds;  // soft RLIMIT_NOFILE; absent when unlimited or unread
+  std::string cgroup;                    // memory-controller cgroup path ("" when unknown)
+  std::optional<procfs::SmapsRollup> smaps;  // only when read this scan (budgeted)
+
+  // Private, unreclaimable memory: what a leak grows. Absent when RssAnon is absent.
+  std::optional<std::uint64_t> private_bytes() const {
+    if (!anon_bytes) {
+      return std::nullopt;
+    }
+    return *anon_bytes + swap_bytes.value_or(0);
+  }
+};
+
+enum class CgroupVersion { kV1, kV2 };
+
+// One memory cgroup. Paths are relative to the controller's mount ("/" is the root), as in
+// /proc/<pid>/cgroup. Limits: nullopt = no limit ("max" on v2, the huge sentinel on v1).
+struct CgroupSample {
+  std::string path;
+  std::uint64_t inode = 0;  // with path, identifies the cgroup (a re-created cgroup is new)
+  CgroupVersion version = CgroupVersion::kV2;
+  std::optional<std::uint64_t> usage_bytes;          // memory.current / memory.usage_in_bytes
+  std::optional<std::uint64_t> anon_bytes;           // stat anon / total_rss
+  std::optional<std::uint64_t> file_bytes;           // stat file / total_cache
+  std::optional<std::uint64_t> shmem_bytes;          // stat shmem / total_shmem
+  std::optional<std::uint64_t> kernel_bytes;         // stat kernel (v2, 5.18+)
+  std::optional<std::uint64_t> sock_bytes;           // stat sock (v2)
+  std::optional<std::uint64_t> anon_thp_bytes;       // stat anon_thp / total_rss_huge
+  std::optional<std::uint64_t> inactive_file_bytes;  // stat inactive_file / total_inactive_file
+  std::optional<std::uint64_t> swap_bytes;           // memory.swap.current / total_swap
+  std::optional<std::uint64_t> limit_bytes;          // memory.max / memory.limit_in_bytes
+  std::optional<std::uint64_t> high_bytes;           // memory.high (v2)
+  std::optional<std::uint64_t> swap_limit_bytes;     // memory.swap.max / memory.memsw.limit_in_bytes
+  std::optional<std::uint64_t> oom_events;           // memory.events oom (v2)
+  std::optional<std::uint64_t> oom_kill_events;      // memory.events oom_kill / oom_control oom_kill
+  std::optional<std::uint64_t> failcnt;              // memory.failcnt (v1)
+  std::optional<procfs::Pressure> pressure;          // memory.pressure (v2)
+  std::uint32_t processes = 0;                       // entries in cgroup.procs
+
+  // cAdvisor's working set: usage minus inactive file, never negative.
+  std::optional<std::uint64_t> working_set_bytes() const {
+    if (!usage_bytes) {
+      return std::nullopt;
+    }
+    const std::uint64_t inactive = inactive_file_bytes.value_or(0);
+    return *usage_bytes > inactive ? *usage_bytes - inactive : 0;
+  }
+};
+
+struct SystemSample {
+  std::optional<procfs::Meminfo> meminfo;
+  std::optional<procfs::Vmstat> vmstat;
+  std::optional<procfs::Pressure> pressure;
+};
+
+// Counters for one scan; the daemon accumulates them into the exported totals.
+struct ScanStats {
+  std::uint64_t pids_listed = 0;
+  std::uint64_t pids_sampled = 0;
+  std::uint64_t zombies = 0;
+  std::uint64_t kernel_threads = 0;
+  std::uint64_t gone = 0;          // vanished mid-read
+  std::uint64_t denied = 0;        // EACCES/EPERM
+  std::uint64_t parse_errors = 0;  // kMalformed
+  std::uint64_t io_errors = 0;     // kIo
+  std::uint64_t smaps_reads = 0;
+  double smaps_read_seconds = 0;
+  std::uint64_t smaps_skipped_budget = 0;    // per-scan time budget used up
+  std::uint64_t smaps_skipped_max_rss = 0;   // above scan.smaps.max_rss
+  std::uint64_t smaps_skipped_interval = 0;  // read less than min_interval ago
+  std::uint64_t smaps_skipped_denied = 0;    // no permission (needs CAP_SYS_PTRACE)
+  std::uint64_t smaps_errors = 0;
+  std::uint64_t cgroups_listed = 0;
+  std::uint64_t cgroups_sampled = 0;
+  std::uint64_t cgroups_gone = 0;  // removed mid-scan
+  std::uint64_t cgroup_errors = 0;
+  std::uint64_t system_errors = 0;  // meminfo/vmstat/pressure unreadable or malformed
+  std::uint64_t kmsg_errors = 0;
+  double duration_seconds = 0;  // wall time of the whole scan (set by the caller)
+};
+
+struct Snapshot {
+  SteadyTime taken_at{};
+  WallTime wall_time{};
+  std::vector<ProcessSample> processes;
+  std::vector<CgroupSample> cgroups;
+  SystemSample system;
+  std::vector<procfs::OomLine> kmsg_oom_lines;  // merged per kill, new since the last scan
+  ScanStats stats;
+};
+
+}  // namespace lw::scan
