@@ -6,7 +6,7 @@ set(allowed_procfs "base")
 set(allowed_cgroup "base")
 set(allowed_scan "base;procfs;cgroup")
 set(allowed_store "base")
-set(allowed_analysis "base;store")
+set(allowed_analysis "base;store;scan")  # snapshot.h: plain data, no I/O
 set(allowed_export "base;store;analysis;scan")
 set(allowed_http "base;store;analysis;scan;export")
 set(allowed_config "base")

@@ -1,0 +1,166 @@
+#pragma once
+
+// The immutable Report: everything /metrics, the status page and the JSON API show, built by the
+// scanner thread after each scan and published through ReportBoard. HTTP threads only read it:
+// no /proc I/O and no analysis at scrape time.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "procfs/pressure.h"
+#include "scan/snapshot.h"
+
+namespace lw::analysis {
+
+// Growth pattern names as exported in leakwatch_process_growth_pattern{pattern}.
+inline constexpr const char* kPatternNames[] = {"flat",    "warmup",  "sawtooth", "step",
+                                               "noisy",   "growing", "leak"};
+
+struct WindowRate {
+  std::string window;                   // "15m", "1h", "6h" (config text)
+  std::optional<double> bytes_per_second;  // leak-relevant memory (anon + swap)
+  std::optional<double> fds_per_second;
+};
+
+struct ResourceVerdict {
+  std::string pattern = "flat";  // one of kPatternNames; "" when not judged yet
+  double score = 0;              // 0..1
+  bool suspect = false;
+  std::optional<double> seconds_to_limit;
+  std::string limit_kind;        // "cgroup", "system" (memory) or "nofile" (fds)
+  std::optional<double> suspect_since_seconds;  // wall time it was first flagged (this episode)
+};
+
+// A compact history for sparklines and the JSON API: wall time (s) and value.
+struct HistoryPoint {
+  double t = 0;
+  double v = 0;
+};
+
+struct ProcessReport {
+  scan::ProcessId id;
+  std::string comm;    // sanitised UTF-8, length-capped
+  std::string group;   // sanitised
+  std::string cgroup;  // sanitised
+  std::string unit;    // systemd unit from the cgroup path, "" when none
+  std::int32_t ppid = 0;
+  std::optional<std::uint32_t> uid;
+  double start_time_seconds = 0;
+  bool alive = true;
+  bool tracked = false;  // exported per process (top-K, include rules, suspects)
+  std::optional<std::uint64_t> rss_bytes, anon_bytes, file_bytes, shmem_bytes, swap_bytes,
+      vsize_bytes, pss_bytes, uss_bytes, anon_huge_pages_bytes, open_fds, max_fds;
+  std::optional<double> pss_sampled_at;  // wall seconds of the last smaps_rollup read
+  std::vector<WindowRate> rates;         // one per analysis window
+  ResourceVerdict memory;
+  ResourceVerdict fds;
+  bool sibling_outlier = false;
+  std::vector<HistoryPoint> history;  // private bytes, downsampled; tracked processes only
+
+  std::optional<std::uint64_t> private_bytes() const {
+    if (!anon_bytes) {
+      return std::nullopt;
+    }
+    return *anon_bytes + swap_bytes.value_or(0);
+  }
+};
+
+struct GroupReport {
+  std::string name;
+  std::uint64_t processes = 0;
+  std::uint64_t resident_bytes = 0;
+  std::optional<std::uint64_t> pss_bytes;  // sum over members with a PSS reading
+  std::uint64_t swap_bytes = 0;
+  std::uint64_t open_fds = 0;
+  std::uint64_t leak_suspects = 0;
+  std::uint64_t oom_kills = 0;  // since the daemon started
+};
+
+struct CgroupReport {
+  std::string path;  // sanitised
+  std::string unit;
+  std::string container_id;
+  scan::CgroupSample sample;                       // raw values from the last scan
+  std::optional<std::uint64_t> effective_limit_bytes;  // tightest of it and its ancestors
+  std::vector<WindowRate> rates;                   // working-set growth per window
+  ResourceVerdict memory;
+  std::vector<HistoryPoint> history;  // working set, downsampled
+};
+
+struct SystemReport {
+  std::optional<std::uint64_t> mem_total_bytes, mem_available_bytes, swap_total_bytes,
+      swap_free_bytes, anon_huge_pages_bytes, committed_as_bytes;
+  std::optional<std::uint64_t> oom_kills_total, thp_fault_alloc_total, thp_fault_fallback_total,
+      compact_stall_total;
+  std::optional<procfs::Pressure> pressure;
+  std::vector<WindowRate> available_rates;  // MemAvailable growth (negative = shrinking)
+  std::optional<double> seconds_to_memory_exhaustion;
+  std::vector<HistoryPoint> available_history;
+  std::string cgroup_layout;  // "v2", "v1", "hybrid", "none"
+};
+
+// One OOM kill with its post-mortem from the stored history.
+struct OomEvent {
+  double time_seconds = 0;  // wall
+  std::int32_t pid = 0;
+  std::string comm;
+  std::string cgroup;
+  std::string unit;
+  std::string group;
+  std::string constraint;  // CONSTRAINT_MEMCG, CONSTRAINT_NONE, ... ("" unknown)
+  std::string source;      // "kmsg" or "counter" (attributed from a cgroup/vmstat counter)
+  std::optional<std::uint64_t> anon_rss_bytes;  // at death, from the kernel line
+  std::optional<std::uint64_t> peak_private_bytes;
+  std::optional<double> growth_bytes_per_second;  // over the last window before death
+  std::string pattern_before;
+  bool was_suspect = false;
+  std::optional<double> flagged_seconds_before;  // how long before death it was flagged
+  std::optional<double> lifetime_seconds;
+  std::vector<HistoryPoint> history;  // last hour of private bytes
+};
+
+struct ScanHistogram {
+  std::vector<double> bounds;  // upper bounds, seconds
+  std::vector<std::uint64_t> counts;  // cumulative per bound
+  std::uint64_t count = 0;
+  double sum = 0;
+};
+
+// The daemon's own counters (totals since start).
+struct SelfReport {
+  std::string version;
+  std::uint64_t scans_total = 0;
+  ScanHistogram scan_duration;
+  std::uint64_t processes_scanned = 0;  // last scan
+  std::uint64_t processes_tracked = 0;
+  std::uint64_t errors_gone = 0, errors_denied = 0, errors_parse = 0, errors_io = 0,
+                errors_cgroup = 0, errors_system = 0, errors_kmsg = 0;
+  std::uint64_t smaps_reads_total = 0;
+  double smaps_read_seconds_total = 0;
+  std::uint64_t smaps_skipped_budget = 0, smaps_skipped_max_rss = 0, smaps_skipped_interval = 0,
+                smaps_skipped_denied = 0;
+  std::uint64_t store_bytes = 0;
+  std::uint64_t store_series = 0;
+  std::uint64_t store_evictions = 0;
+  std::uint64_t cgroups_skipped = 0;  // not exported (cardinality bound)
+  bool config_last_reload_successful = true;
+  double last_scan_wall_seconds = 0;
+  double scan_interval_seconds = 10;
+};
+
+struct Report {
+  double generated_at = 0;  // wall seconds
+  bool ready = false;       // false until the first scan has been published
+  std::vector<ProcessReport> processes;  // every live process (and dead ones in grace)
+  std::vector<GroupReport> groups;
+  std::vector<CgroupReport> cgroups;  // exported cgroups only
+  SystemReport system;
+  std::vector<OomEvent> oom_events;  // newest last, bounded
+  std::uint64_t oom_kills_flagged_total = 0;
+  SelfReport self;
+  std::vector<std::string> windows;  // analysis window labels, in order
+};
+
+}  // namespace lw::analysis
