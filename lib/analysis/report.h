@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "procfs/pressure.h"
 #include "scan/snapshot.h"
 
 namespace lw::analysis {
