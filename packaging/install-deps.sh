@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what leakwatch needs from Debian 12's packages: `--build` for building and running,
+# `--test` for the whole test suite as well. Installs only what is missing (apt-get update runs
+# only then), so a second run is fast and needs no network.
+set -euo pipefail
+
+build_pkgs=(cmake ninja-build g++ pkg-config prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
+  libspdlog-dev catch2 libsystemd-dev libcrypt-dev zlib1g-dev)
+test_pkgs=(prometheus python3 clang-format clang-tidy lintian systemd util-linux file
+  debootstrap systemd-container zstd)
+
+want=("${build_pkgs[@]}")
+case "${1:---build}" in
+  --build) ;;
+  --test) want+=("${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [--build|--test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "run as root (or with sudo) to install packages" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # The prometheus package starts a server on :9090 by default; tests start their own.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if dpkg-query -W prometheus >/dev/null 2>&1 && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+fi
