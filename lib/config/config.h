@@ -27,15 +27,21 @@ struct Matcher {
   std::optional<std::string> exe;
   std::optional<std::string> cmdline;
   std::optional<std::string> cgroup;
+
+  bool operator==(const Matcher&) const = default;
 };
 
 struct GroupRule {
   Matcher match;
   std::string name;  // template: {comm}, {unit}, {cgroup}, {pid} are substituted
+
+  bool operator==(const GroupRule&) const = default;
 };
 
 struct CgroupFilter {
   std::optional<std::string> path;  // regex over the cgroup path
+
+  bool operator==(const CgroupFilter&) const = default;
 };
 
 struct Config {
@@ -43,38 +49,49 @@ struct Config {
     Duration interval{std::chrono::seconds(10)};  // 100ms .. 1h
     struct Smaps {
       bool enabled = true;
-      Duration min_interval{std::chrono::minutes(5)};  // per process; 0 .. 24h
-      std::uint64_t max_rss_bytes = 16ULL << 30;       // never read above this (unless forced)
+      Duration min_interval{std::chrono::minutes(5)};   // per process; 0 .. 24h
+      std::uint64_t max_rss_bytes = 16ULL << 30;        // never read above this (unless forced)
       Duration budget{std::chrono::milliseconds(200)};  // per scan; 0 .. 10s
       std::uint32_t top_k = 20;                         // also read for the top-K by private memory
       std::vector<Matcher> force;  // read even above max_rss (still within the budget)
+
+      bool operator==(const Smaps&) const = default;
     } smaps;
     Duration limits_interval{std::chrono::minutes(1)};  // re-read /proc/PID/limits this often
-    bool kmsg = true;                                    // read OOM lines from /dev/kmsg
+    bool kmsg = true;                                   // read OOM lines from /dev/kmsg
+
+    bool operator==(const Scan&) const = default;
   } scan;
 
   struct Store {
-    Duration retention{std::chrono::hours(6)};  // history kept per series
+    Duration retention{std::chrono::hours(6)};      // history kept per series
     Duration dead_grace{std::chrono::minutes(15)};  // history of exited processes kept this long
     std::uint32_t max_series = 20000;  // processes + cgroups; the oldest dead series go first
     Duration snapshot_interval{std::chrono::minutes(5)};  // 0 = only on shutdown
+
+    bool operator==(const Store&) const = default;
   } store;
 
   struct Analysis {
     std::vector<Duration> windows{std::chrono::minutes(15), std::chrono::hours(1),
                                   std::chrono::hours(6)};
     Duration warmup_grace{std::chrono::minutes(10)};  // after process start: never a suspect
-    Duration min_observed{std::chrono::minutes(15)};  // history needed before a verdict
-    double min_growth_ratio_per_hour = 0.05;  // relative growth of private memory, per hour
+    Duration min_observed{std::chrono::minutes(15)};
+    // The period the *_per_hour thresholds refer to. 1h in production; divide it with every other
+    // duration to run the same analysis on a compressed clock (tests run at 1/60: 1m).
+    Duration rate_period{std::chrono::hours(1)};  // history needed before a verdict
+    double min_growth_ratio_per_hour = 0.05;          // relative growth of private memory, per hour
     std::uint64_t min_growth_bytes_per_hour = 1ULL << 20;  // absolute, per hour
-    double min_fd_growth_per_hour = 10;                     // FDs per hour
-    double suspect_score = 0.7;                             // score at or above -> suspect
+    double min_fd_growth_per_hour = 10;                    // FDs per hour
+    double suspect_score = 0.7;                            // score at or above -> suspect
     double sibling_outlier_ratio = 3.0;  // private memory above ratio x group median -> outlier
     std::uint32_t max_oom_events = 100;  // post-mortems kept
+
+    bool operator==(const Analysis&) const = default;
   } analysis;
 
   struct Export {
-    std::uint32_t top_k = 20;  // processes exported per process, by private memory
+    std::uint32_t top_k = 20;      // processes exported per process, by private memory
     std::vector<Matcher> include;  // always tracked (exported per process)
     std::vector<Matcher> exclude;  // never sampled
     std::uint32_t max_label_bytes = 128;
@@ -84,20 +101,28 @@ struct Config {
       std::uint32_t max_exported = 500;
       std::vector<CgroupFilter> include;
       std::vector<CgroupFilter> exclude;
+
+      bool operator==(const Cgroups&) const = default;
     } cgroups;
+
+    bool operator==(const Export&) const = default;
   } exporter;
 
   struct Groups {
     GroupBy by = GroupBy::kComm;
     std::vector<GroupRule> rules;  // used when by == kRules; first match wins, else comm
+
+    bool operator==(const Groups&) const = default;
   } groups;
 
   struct Web {
     std::string listen = "0.0.0.0:9847";
-    std::uint32_t threads = 8;                                   // 4 .. 64
-    Duration request_timeout{std::chrono::seconds(5)};           // 100ms .. 60s
+    std::uint32_t threads = 8;                                          // 4 .. 64
+    Duration request_timeout{std::chrono::seconds(5)};                  // 10ms .. 60s
     std::vector<std::pair<std::string, std::string>> basic_auth_users;  // user -> bcrypt hash
     std::vector<std::string> allow;  // CIDRs allowed to connect; empty = everyone
+
+    bool operator==(const Web&) const = default;
   } web;
 
   struct Paths {
@@ -105,11 +130,19 @@ struct Config {
     std::string sysfs = "/sys";
     std::string state_dir = "/var/lib/leakwatch";
     std::string kmsg = "/dev/kmsg";
+
+    bool operator==(const Paths&) const = default;
   } paths;
 
   struct Log {
     std::string level = "info";  // trace, debug, info, warn, error
+
+    bool operator==(const Log&) const = default;
   } log;
+
+  // Field-wise, so a SIGHUP reload can tell whether anything changed and tests can compare the
+  // shipped config/leakwatch.yaml with these defaults as a whole.
+  bool operator==(const Config&) const = default;
 };
 
 // Parses YAML text; `source` names the file in errors ("leakwatch.yaml:12:5: ...").
@@ -119,7 +152,15 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source)
 // Reads and parses a file; I/O errors name the file.
 Result<Config> load_config(const std::string& path);
 
-// "200ms", "10s", "5m", "6h", "1d" -> milliseconds; nullopt on anything else.
+// Checks every range and cross-field rule (windows >= 2 x scan.interval, store.retention >= the
+// largest window, ...), compiles every regex, and normalizes: web.listen ":9847" becomes
+// "0.0.0.0:9847" and "localhost:P" becomes "127.0.0.1:P"; analysis.windows is sorted and
+// deduplicated. parse_config calls it with file positions; call it directly after changing a
+// Config in code (command-line overrides), where errors name only the key ("web.listen: ...").
+Result<Config> validate(Config config);
+
+// "200ms", "10s", "5m", "6h", "1d" (and a bare "0") -> milliseconds; nullopt on anything else
+// (spaces, signs, fractions, unknown units, overflow).
 std::optional<Duration> parse_duration(std::string_view s);
 // "512MiB", "16GiB", "4096", "1KiB", "10MB" (SI) -> bytes; nullopt on anything else or overflow.
 std::optional<std::uint64_t> parse_size(std::string_view s);
