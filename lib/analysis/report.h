@@ -5,6 +5,7 @@
 // no /proc I/O and no analysis at scrape time.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,7 +75,6 @@ struct GroupReport {
   std::uint64_t swap_bytes = 0;
   std::uint64_t open_fds = 0;
   std::uint64_t leak_suspects = 0;
-  std::uint64_t oom_kills = 0;  // since the daemon started
 };
 
 struct CgroupReport {
@@ -157,6 +157,7 @@ struct Report {
   std::vector<CgroupReport> cgroups;  // exported cgroups only
   SystemReport system;
   std::vector<OomEvent> oom_events;  // newest last, bounded
+  std::map<std::string, std::uint64_t> oom_kills_by_group;  // since the daemon started
   std::uint64_t oom_kills_flagged_total = 0;
   SelfReport self;
   std::vector<std::string> windows;  // analysis window labels, in order

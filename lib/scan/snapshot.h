@@ -45,6 +45,7 @@ struct ProcessSample {
   std::optional<std::uint64_t> open_fds;
   std::optional<std::uint64_t> max_fds;  // soft RLIMIT_NOFILE; absent when unlimited or unread
   std::string cgroup;                    // memory-controller cgroup path ("" when unknown)
+  std::string unit;                      // systemd unit of that cgroup ("" when none)
   std::optional<procfs::SmapsRollup> smaps;  // only when read this scan (budgeted)
 
   // Private, unreclaimable memory: what a leak grows. Absent when RssAnon is absent.
@@ -62,6 +63,7 @@ enum class CgroupVersion { kV1, kV2 };
 // /proc/<pid>/cgroup. Limits: nullopt = no limit ("max" on v2, the huge sentinel on v1).
 struct CgroupSample {
   std::string path;
+  std::string unit;         // systemd unit the path belongs to ("" when none)
   std::uint64_t inode = 0;  // with path, identifies the cgroup (a re-created cgroup is new)
   CgroupVersion version = CgroupVersion::kV2;
   std::optional<std::uint64_t> usage_bytes;          // memory.current / memory.usage_in_bytes

@@ -1,1 +1,247 @@
-int main() { return 0; }
+// lw_workload: a process that shapes its own memory and file descriptors over time, for the
+// integration and end-to-end tests. It prints "ready <pid>" on stdout once its initial state is
+// in place, then follows its pattern until --duration or a signal ends it.
+//
+//   --mode hold       --base MiB anon touched, --fds N open, --file MiB mapped and read,
+//                     --huge MiB MADV_HUGEPAGE region; then idles
+//   --mode leak       grows --rate bytes/s of anon memory, never frees
+//   --mode plateau    grows --rate bytes/s for --period s, then stays flat (warm-up)
+//   --mode sawtooth   grows --rate bytes/s to --base + --peak MiB, frees back to --base, repeats
+//   --mode risingsaw  like sawtooth, but every cycle keeps 1/3 of what it allocated (a leak)
+//   --mode steps      --bursts bursts of --peak MiB, one every --period s, then flat
+//   --mode file       grows the page cache it maps (file-backed: RssFile), anon stays flat
+//   --mode fdleak     opens --rate fds/s and never closes them
+//   --mode oom        grows --rate bytes/s until the kernel kills it
+//   --mode idle       does nothing
+// --name sets the comm (prctl PR_SET_NAME), including hostile names (given as raw bytes).
+// --tick is the update period in ms (default 50). Time in this program is real time: the tests
+// compress the daemon's durations, not the workload's clock.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr std::size_t kMiB = 1 << 20;
+
+struct Options {
+  std::string mode = "idle";
+  std::string name;
+  double rate = 0;  // bytes/s (or fds/s)
+  double base_mib = 0;
+  double peak_mib = 16;
+  double period_s = 5;
+  double duration_s = 3600;
+  int bursts = 3;
+  int fds = 0;
+  double file_mib = 0;
+  double huge_mib = 0;
+  int tick_ms = 50;
+};
+
+// Anonymous memory in mmap'd chunks, so freeing really returns it to the kernel.
+class Anon {
+ public:
+  void grow(std::size_t bytes) {
+    pending_ += bytes;
+    while (pending_ >= kChunk) {
+      void* p = ::mmap(nullptr, kChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) {
+        std::perror("mmap");
+        std::exit(3);
+      }
+      std::memset(p, 0x5a, kChunk);  // touch every page: resident, private, dirty
+      chunks_.push_back(p);
+      pending_ -= kChunk;
+    }
+  }
+  void shrink_to(std::size_t bytes) {
+    while (!chunks_.empty() && chunks_.size() * kChunk > bytes) {
+      ::munmap(chunks_.back(), kChunk);
+      chunks_.pop_back();
+    }
+    pending_ = 0;
+  }
+  std::size_t size() const { return chunks_.size() * kChunk; }
+
+ private:
+  static constexpr std::size_t kChunk = 256 * 1024;
+  std::vector<void*> chunks_;
+  std::size_t pending_ = 0;
+};
+
+bool parse(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "missing value for %s\n", argv[i]);
+      return false;
+    }
+    const char* v = argv[++i];
+    if (a == "--mode") {
+      o.mode = v;
+    } else if (a == "--name") {
+      o.name = v;
+    } else if (a == "--rate") {
+      o.rate = std::atof(v);
+    } else if (a == "--base") {
+      o.base_mib = std::atof(v);
+    } else if (a == "--peak") {
+      o.peak_mib = std::atof(v);
+    } else if (a == "--period") {
+      o.period_s = std::atof(v);
+    } else if (a == "--duration") {
+      o.duration_s = std::atof(v);
+    } else if (a == "--bursts") {
+      o.bursts = std::atoi(v);
+    } else if (a == "--fds") {
+      o.fds = std::atoi(v);
+    } else if (a == "--file") {
+      o.file_mib = std::atof(v);
+    } else if (a == "--huge") {
+      o.huge_mib = std::atof(v);
+    } else if (a == "--tick") {
+      o.tick_ms = std::atoi(v);
+    } else {
+      std::fprintf(stderr, "unknown option %s\n", argv[i - 1]);
+      return false;
+    }
+  }
+  return true;
+}
+
+// A file in /tmp of `mib` MiB, mapped shared and read: resident file pages (RssFile).
+struct FileMap {
+  void* addr = nullptr;
+  std::size_t size = 0;
+  std::size_t touched = 0;
+  void open(std::size_t bytes) {
+    char path[] = "/tmp/lw-workload-XXXXXX";
+    const int fd = ::mkstemp(path);
+    if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+      std::perror("file");
+      std::exit(3);
+    }
+    ::unlink(path);
+    std::vector<char> page(4096, 'f');
+    for (std::size_t off = 0; off < bytes; off += page.size()) {
+      if (::pwrite(fd, page.data(), page.size(), static_cast<off_t>(off)) < 0) {
+        std::perror("pwrite");
+        std::exit(3);
+      }
+    }
+    addr = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    ::close(fd);
+    if (addr == MAP_FAILED) {
+      std::perror("mmap file");
+      std::exit(3);
+    }
+    size = bytes;
+  }
+  // Reads pages up to `upto` bytes so they become resident in this process.
+  void touch(std::size_t upto) {
+    volatile const char* p = static_cast<const char*>(addr);
+    for (; touched < std::min(upto, size); touched += 4096) {
+      (void)p[touched];
+    }
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse(argc, argv, o)) {
+    return 2;
+  }
+  if (!o.name.empty()) {
+    ::prctl(PR_SET_NAME, o.name.c_str(), 0, 0, 0);
+  }
+  Anon anon;
+  anon.grow(static_cast<std::size_t>(o.base_mib * kMiB));
+  std::vector<int> fds;
+  for (int i = 0; i < o.fds; ++i) {
+    fds.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  }
+  FileMap file;
+  if (o.file_mib > 0 || o.mode == "file") {
+    file.open(static_cast<std::size_t>(std::max(o.file_mib, o.peak_mib) * kMiB));
+    if (o.mode != "file") {
+      file.touch(file.size);
+    }
+  }
+  if (o.huge_mib > 0) {
+    const std::size_t len = static_cast<std::size_t>(o.huge_mib * kMiB);
+    // Over-allocate to align on 2 MiB, then ask for huge pages and touch.
+    auto* raw = static_cast<char*>(::mmap(nullptr, len + 2 * kMiB, PROT_READ | PROT_WRITE,
+                                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    char* aligned = reinterpret_cast<char*>(
+        (reinterpret_cast<std::uintptr_t>(raw) + 2 * kMiB - 1) & ~(2 * kMiB - 1));
+    ::madvise(aligned, len, MADV_HUGEPAGE);
+    std::memset(aligned, 1, len);
+  }
+  std::printf("ready %d\n", static_cast<int>(::getpid()));
+  std::fflush(stdout);
+
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto tick = std::chrono::milliseconds(o.tick_ms);
+  const std::size_t base = static_cast<std::size_t>(o.base_mib * kMiB);
+  const std::size_t peak = static_cast<std::size_t>(o.peak_mib * kMiB);
+  double carry = 0;
+  std::size_t floor_bytes = base;
+  int bursts_done = 0;
+  auto next = start;
+  for (;;) {
+    next += tick;
+    std::this_thread::sleep_until(next);
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    if (elapsed >= o.duration_s) {
+      break;
+    }
+    carry += o.rate * o.tick_ms / 1000.0;
+    const auto step = static_cast<std::size_t>(carry);
+    carry -= static_cast<double>(step);
+    if (o.mode == "leak" || o.mode == "oom") {
+      anon.grow(step);
+    } else if (o.mode == "plateau") {
+      if (elapsed < o.period_s) {
+        anon.grow(step);
+      }
+    } else if (o.mode == "sawtooth" || o.mode == "risingsaw") {
+      anon.grow(step);
+      if (anon.size() >= floor_bytes + peak) {
+        if (o.mode == "risingsaw") {
+          floor_bytes += peak / 3;
+        }
+        anon.shrink_to(floor_bytes);
+      }
+    } else if (o.mode == "steps") {
+      const int due = static_cast<int>(elapsed / o.period_s) + 1;
+      while (bursts_done < std::min(due, o.bursts)) {
+        anon.grow(peak);
+        ++bursts_done;
+      }
+    } else if (o.mode == "file") {
+      file.touch(static_cast<std::size_t>(o.rate * elapsed));
+    } else if (o.mode == "fdleak") {
+      for (std::size_t i = 0; i < step; ++i) {
+        fds.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+      }
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,137 @@
+#include "daemon/scanner.h"
+
+#include <unistd.h>
+
+#include "daemon/options.h"
+
+namespace lw::daemon {
+
+namespace {
+scan::ProcessSamplerOptions sampler_options(const config::Config& cfg) {
+  scan::ProcessSamplerOptions o;
+  o.proc_root = cfg.paths.procfs;
+  o.page_size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  o.clock_ticks_per_second = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
+  o.limits_interval = cfg.scan.limits_interval;
+  return o;
+}
+
+std::vector<double> histogram_bounds() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+}  // namespace
+
+Scanner::Scanner(const config::Config& cfg)
+    : cfg_(cfg),
+      processes_(sampler_options(cfg)),
+      cgroups_(cfg.paths.procfs, cfg.paths.sysfs),
+      kmsg_(cfg.paths.kmsg),
+      history_(history_options(cfg)),
+      builder_(analysis_options(cfg)),
+      rules_(process_rules(cfg)),
+      smaps_(smaps_policy(cfg)) {
+  processes_.set_read_identity(rules_.needs_identity);
+  self_.scan_duration.bounds = histogram_bounds();
+  self_.scan_duration.counts.assign(self_.scan_duration.bounds.size(), 0);
+  self_.scan_interval_seconds = std::chrono::duration<double>(cfg.scan.interval).count();
+}
+
+Status Scanner::open() {
+  auto status = processes_.open();
+  if (!status) {
+    return status;
+  }
+  (void)cgroups_.discover();  // kNone is a degraded mode, exported as leakwatch_cgroup_layout
+  if (cfg_.scan.kmsg) {
+    (void)kmsg_.open();  // unreadable: kills are still counted from the counters
+  }
+  return Ok{};
+}
+
+std::string Scanner::cgroup_layout_name() const {
+  switch (cgroups_.layout()) {
+    case cgroup::CgroupLayoutKind::kV2:
+      return "v2";
+    case cgroup::CgroupLayoutKind::kV1:
+      return "v1";
+    case cgroup::CgroupLayoutKind::kHybrid:
+      return "hybrid";
+    case cgroup::CgroupLayoutKind::kNone:
+      return "none";
+  }
+  return "none";
+}
+
+void Scanner::reconfigure(const config::Config& cfg) {
+  cfg_ = cfg;
+  builder_.set_options(analysis_options(cfg));
+  rules_ = process_rules(cfg);
+  smaps_ = smaps_policy(cfg);
+  processes_.set_read_identity(rules_.needs_identity);
+  self_.scan_interval_seconds = std::chrono::duration<double>(cfg.scan.interval).count();
+}
+
+void Scanner::accumulate(const scan::ScanStats& s) {
+  self_.errors_gone += s.gone;
+  self_.errors_denied += s.denied;
+  self_.errors_parse += s.parse_errors;
+  self_.errors_io += s.io_errors;
+  self_.errors_cgroup += s.cgroup_errors + s.cgroups_gone;
+  self_.errors_system += s.system_errors;
+  self_.errors_kmsg += s.kmsg_errors;
+  self_.smaps_reads_total += s.smaps_reads;
+  self_.smaps_read_seconds_total += s.smaps_read_seconds;
+  self_.smaps_skipped_budget += s.smaps_skipped_budget;
+  self_.smaps_skipped_max_rss += s.smaps_skipped_max_rss;
+  self_.smaps_skipped_interval += s.smaps_skipped_interval;
+  self_.smaps_skipped_denied += s.smaps_skipped_denied;
+  ++self_.scans_total;
+  auto& h = self_.scan_duration;
+  ++h.count;
+  h.sum += s.duration_seconds;
+  for (std::size_t i = 0; i < h.bounds.size(); ++i) {
+    if (s.duration_seconds <= h.bounds[i]) {
+      ++h.counts[i];
+    }
+  }
+}
+
+std::shared_ptr<const analysis::Report> Scanner::scan(scan::SteadyTime now, scan::WallTime wall,
+                                                      std::vector<analysis::OomEvent>& new_events) {
+  const auto started = std::chrono::steady_clock::now();
+  snap_.taken_at = now;
+  snap_.wall_time = wall;
+  snap_.stats = scan::ScanStats{};
+  processes_.sample(now, snap_.processes, snap_.stats);
+  snap_.system = processes_.sample_system(snap_.stats);
+  snap_.cgroups.clear();
+  if (cgroups_.layout() != cgroup::CgroupLayoutKind::kNone) {
+    snap_.cgroups = cgroups_.sample(cfg_.exporter.cgroups.max_depth, snap_.stats);
+  }
+  // The kernel log last: a kill counted in the counters above has its log line printed by now.
+  snap_.kmsg_oom_lines.clear();
+  if (kmsg_.is_open()) {
+    snap_.kmsg_oom_lines = kmsg_.poll(snap_.stats.kmsg_errors);
+  }
+  const auto requests = builder_.plan_smaps(history_, snap_);
+  processes_.read_smaps(now, smaps_, requests, snap_.processes, snap_.stats);
+
+  history_.ingest(snap_, rules_, [this](const scan::ProcessId& id) {
+    const auto* ident = processes_.identity(id);
+    return ident == nullptr
+               ? std::pair<std::string_view, std::string_view>{}
+               : std::pair<std::string_view, std::string_view>{ident->exe, ident->cmdline};
+  });
+  snap_.stats.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  accumulate(snap_.stats);
+  last_stats_ = snap_.stats;
+  self_.last_scan_wall_seconds = std::chrono::duration<double>(wall.time_since_epoch()).count();
+
+  auto report = builder_.build(history_, snap_, self_, new_events);
+  auto mutable_report = std::const_pointer_cast<analysis::Report>(report);
+  mutable_report->system.cgroup_layout = cgroup_layout_name();
+  return report;
+}
+
+}  // namespace lw::daemon

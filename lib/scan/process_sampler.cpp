@@ -1,0 +1,344 @@
+#include "scan/process_sampler.h"
+
+#include <cerrno>
+#include <string_view>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/text.h"
+#include "cgroup/naming.h"
+#include "procfs/meminfo.h"
+#include "procfs/pid_cgroup.h"
+#include "procfs/pid_limits.h"
+#include "procfs/pid_stat.h"
+#include "procfs/pid_status.h"
+#include "procfs/pressure.h"
+#include "procfs/proc_stat.h"
+#include "procfs/smaps_rollup.h"
+#include "procfs/vmstat.h"
+
+namespace lw::scan {
+
+namespace {
+
+bool is_all_digits(const char* s) {
+  if (*s == '\0') {
+    return false;
+  }
+  for (; *s != '\0'; ++s) {
+    if (*s < '0' || *s > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Lists the numeric entries of a directory fd (the fd stays open; a dup is iterated).
+Status list_numeric(int dir_fd, std::vector<int>& out) {
+  out.clear();
+  const int dup_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+  if (dup_fd < 0) {
+    return error_from_errno(errno, "dup procfs root");
+  }
+  DIR* dir = ::fdopendir(dup_fd);
+  if (dir == nullptr) {
+    const int err = errno;
+    ::close(dup_fd);
+    return error_from_errno(err, "opendir procfs root");
+  }
+  ::rewinddir(dir);
+  while (const dirent* entry = ::readdir(dir)) {  // NOLINT(concurrency-mt-unsafe): one thread per DIR
+    if (is_all_digits(entry->d_name)) {
+      const auto pid = text::parse_int<int>(entry->d_name);
+      if (pid) {
+        out.push_back(*pid);
+      }
+    }
+  }
+  ::closedir(dir);
+  return Ok{};
+}
+
+}  // namespace
+
+void count_error(ScanStats& stats, const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::kGone:
+      ++stats.gone;
+      break;
+    case ErrorKind::kDenied:
+      ++stats.denied;
+      break;
+    case ErrorKind::kMalformed:
+      ++stats.parse_errors;
+      break;
+    case ErrorKind::kIo:
+      ++stats.io_errors;
+      break;
+  }
+}
+
+ProcessSampler::ProcessSampler(ProcessSamplerOptions options) : options_(std::move(options)) {}
+
+Status ProcessSampler::open() {
+  auto root = open_at(AT_FDCWD, options_.proc_root.c_str(), O_RDONLY | O_DIRECTORY);
+  if (!root) {
+    return Error{root.error().kind, "procfs root " + options_.proc_root + ": " + root.error().detail};
+  }
+  root_ = std::move(*root);
+  const auto boot = read_parsed(root_.get(), "stat", buf_, procfs::parse_boot_time_seconds);
+  if (!boot) {
+    return Error{boot.error().kind, options_.proc_root + "/stat: " + boot.error().detail};
+  }
+  boot_time_ = *boot;
+  // st_size of /proc/<pid>/fd is the number of open fds since Linux 6.2 (0 before). We always
+  // have stdin..stderr or at least this directory fd open, so a 0 means "not supported".
+  struct stat st {};
+  if (::fstatat(root_.get(), "self/fd", &st, 0) == 0 && st.st_size > 0) {
+    fd_method_ = FdCountMethod::kStatSize;
+  } else {
+    fd_method_ = FdCountMethod::kReaddir;
+  }
+  return Ok{};
+}
+
+std::optional<std::uint64_t> ProcessSampler::count_fds(int dir) {
+  if (fd_method_ == FdCountMethod::kStatSize) {
+    struct stat st {};
+    if (::fstatat(dir, "fd", &st, 0) != 0 || st.st_size < 0) {
+      return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(st.st_size);
+  }
+  auto fd_dir = open_at(dir, "fd", O_RDONLY | O_DIRECTORY);
+  if (!fd_dir) {
+    return std::nullopt;
+  }
+  DIR* d = ::fdopendir(fd_dir->get());
+  if (d == nullptr) {
+    return std::nullopt;
+  }
+  fd_dir->release();  // owned by d now
+  std::uint64_t n = 0;
+  while (const dirent* entry = ::readdir(d)) {  // NOLINT(concurrency-mt-unsafe)
+    if (entry->d_name[0] != '.') {
+      ++n;
+    }
+  }
+  ::closedir(d);
+  return n;
+}
+
+bool ProcessSampler::sample_one(int pid, SteadyTime now, ProcessSample& out, ScanStats& stats) {
+  const std::string name = std::to_string(pid);
+  auto dir = open_at(root_.get(), name.c_str(), O_RDONLY | O_DIRECTORY);
+  if (!dir) {
+    count_error(stats, dir.error());
+    return false;
+  }
+  const auto stat = read_parsed(dir->get(), "stat", buf_, procfs::parse_pid_stat);
+  if (!stat) {
+    count_error(stats, stat.error());
+    return false;
+  }
+  if (stat->state == 'Z' || stat->state == 'X') {
+    ++stats.zombies;
+    return false;
+  }
+  if (stat->is_kernel_thread()) {
+    ++stats.kernel_threads;
+    return false;
+  }
+  const auto status = read_parsed(dir->get(), "status", buf_, procfs::parse_pid_status);
+  if (!status) {
+    count_error(stats, status.error());
+    return false;
+  }
+  if (!status->vm_rss_bytes) {
+    // No mm: a kernel thread on kernels without PF_KTHREAD in stat, or a process mid-exit.
+    ++stats.kernel_threads;
+    return false;
+  }
+  out = ProcessSample{};
+  out.id = ProcessId{stat->pid, stat->start_time_ticks};
+  out.ppid = stat->ppid;
+  out.state = stat->state;
+  out.comm = stat->comm;
+  out.uid = status->real_uid;
+  out.cpu_ticks = stat->utime_ticks + stat->stime_ticks;
+  out.start_time_seconds =
+      static_cast<double>(boot_time_) + static_cast<double>(stat->start_time_ticks) /
+                                            static_cast<double>(options_.clock_ticks_per_second);
+  out.rss_bytes = status->vm_rss_bytes;
+  out.anon_bytes = status->rss_anon_bytes;
+  out.file_bytes = status->rss_file_bytes;
+  out.shmem_bytes = status->rss_shmem_bytes;
+  out.swap_bytes = status->vm_swap_bytes;
+  out.vsize_bytes = status->vm_size_bytes ? status->vm_size_bytes
+                                          : std::optional<std::uint64_t>(stat->vsize_bytes);
+  out.open_fds = count_fds(dir->get());
+
+  auto [it, inserted] = cache_.try_emplace(out.id);
+  Cached& cached = it->second;
+  cached.seen_scan = scan_seq_;
+  if (inserted) {
+    const auto cg = read_parsed(dir->get(), "cgroup", buf_, procfs::parse_pid_cgroup);
+    if (cg) {
+      // The memory controller's path: the v1 "memory" line on v1/hybrid hosts, else the unified
+      // line. No layout knowledge is needed: on pure v2 there is no v1 memory line.
+      if (cg->v1_memory_path) {
+        cached.cgroup = *cg->v1_memory_path;
+      } else if (cg->unified_path) {
+        cached.cgroup = *cg->unified_path;
+      }
+      cached.unit = cgroup::systemd_unit(cached.cgroup).value_or("");
+    }
+    if (options_.read_identity) {
+      char target[4096];
+      const ssize_t n = ::readlinkat(dir->get(), "exe", target, sizeof(target));
+      if (n > 0) {
+        cached.identity.exe.assign(target, static_cast<std::size_t>(n));
+      }
+      const auto cmdline = read_all_at(dir->get(), "cmdline", buf_, 64 * 1024);
+      if (cmdline) {
+        std::string cmd(*cmdline);
+        while (!cmd.empty() && cmd.back() == '\0') {
+          cmd.pop_back();
+        }
+        for (char& c : cmd) {
+          if (c == '\0') {
+            c = ' ';
+          }
+        }
+        cached.identity.cmdline = std::move(cmd);
+      }
+    }
+  }
+  if (!cached.limits_read || now - cached.limits_read_at >= options_.limits_interval) {
+    const auto limits = read_parsed(dir->get(), "limits", buf_, procfs::parse_nofile_limit);
+    cached.limits_read = true;
+    cached.limits_read_at = now;
+    cached.max_fds = limits ? limits->soft : std::nullopt;
+  }
+  out.max_fds = cached.max_fds;
+  out.cgroup = cached.cgroup;
+  out.unit = cached.unit;
+  return true;
+}
+
+void ProcessSampler::sample(SteadyTime now, std::vector<ProcessSample>& out, ScanStats& stats) {
+  ++scan_seq_;
+  out.clear();
+  const auto listed = list_numeric(root_.get(), pids_);
+  if (!listed) {
+    ++stats.io_errors;
+    return;
+  }
+  stats.pids_listed += pids_.size();
+  out.reserve(pids_.size());
+  ProcessSample sample;
+  for (const int pid : pids_) {
+    if (sample_one(pid, now, sample, stats)) {
+      out.push_back(std::move(sample));
+      ++stats.pids_sampled;
+    }
+  }
+  // Forget processes not seen this scan (exited): the cache is bounded by the live set.
+  std::erase_if(cache_, [&](const auto& kv) { return kv.second.seen_scan != scan_seq_; });
+}
+
+void ProcessSampler::read_smaps(SteadyTime now, const SmapsPolicy& policy,
+                                std::span<const SmapsRequest> requests,
+                                std::vector<ProcessSample>& processes, ScanStats& stats) {
+  if (!policy.enabled) {
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  for (const SmapsRequest& req : requests) {
+    if (req.index >= processes.size()) {
+      continue;
+    }
+    ProcessSample& p = processes[req.index];
+    auto it = cache_.find(p.id);
+    if (it == cache_.end()) {
+      continue;
+    }
+    Cached& cached = it->second;
+    if (cached.smaps_read && now - cached.smaps_read_at < policy.min_interval) {
+      ++stats.smaps_skipped_interval;
+      continue;
+    }
+    if (!req.forced && p.rss_bytes.value_or(0) > policy.max_rss_bytes) {
+      ++stats.smaps_skipped_max_rss;
+      continue;
+    }
+    if (Clock::now() - started >= policy.budget) {
+      ++stats.smaps_skipped_budget;
+      continue;
+    }
+    const auto t0 = Clock::now();
+    const std::string name = std::to_string(p.id.pid);
+    auto dir = open_at(root_.get(), name.c_str(), O_RDONLY | O_DIRECTORY);
+    if (!dir) {
+      ++stats.smaps_errors;
+      continue;
+    }
+    auto rollup = read_parsed(dir->get(), "smaps_rollup", buf_, procfs::parse_smaps_rollup);
+    // The pid may have been reused since the cheap pass: only keep the reading when the same
+    // process instance (same starttime) is still behind this directory.
+    const auto stat = read_parsed(dir->get(), "stat", buf_, procfs::parse_pid_stat);
+    const double spent = std::chrono::duration<double>(Clock::now() - t0).count();
+    ++stats.smaps_reads;
+    stats.smaps_read_seconds += spent;
+    cached.smaps_read = true;
+    cached.smaps_read_at = now;
+    if (!rollup) {
+      if (rollup.error().kind == ErrorKind::kDenied) {
+        ++stats.smaps_skipped_denied;
+      } else {
+        ++stats.smaps_errors;
+      }
+      continue;
+    }
+    if (!stat || stat->start_time_ticks != p.id.start_ticks) {
+      ++stats.smaps_errors;
+      continue;
+    }
+    p.smaps = std::move(*rollup);
+  }
+}
+
+SystemSample ProcessSampler::sample_system(ScanStats& stats) {
+  SystemSample s;
+  auto meminfo = read_parsed(root_.get(), "meminfo", buf_, procfs::parse_meminfo);
+  if (meminfo) {
+    s.meminfo = std::move(*meminfo);
+  } else {
+    ++stats.system_errors;
+  }
+  auto vmstat = read_parsed(root_.get(), "vmstat", buf_, procfs::parse_vmstat);
+  if (vmstat) {
+    s.vmstat = std::move(*vmstat);
+  } else {
+    ++stats.system_errors;
+  }
+  // /proc/pressure needs CONFIG_PSI (4.20+) and may be disabled (psi=0): absent, not an error.
+  auto pressure = read_parsed(root_.get(), "pressure/memory", buf_, procfs::parse_pressure);
+  if (pressure) {
+    s.pressure = std::move(*pressure);
+  } else if (pressure.error().kind == ErrorKind::kMalformed) {
+    ++stats.system_errors;
+  }
+  return s;
+}
+
+const ProcessSampler::Identity* ProcessSampler::identity(const ProcessId& id) const {
+  const auto it = cache_.find(id);
+  return it == cache_.end() ? nullptr : &it->second.identity;
+}
+
+}  // namespace lw::scan

@@ -1,0 +1,109 @@
+#pragma once
+
+// Samples every process under a procfs root. Per process, everything is read through one
+// /proc/<pid> directory fd, so all files come from the same process instance even when the pid
+// is reused mid-scan (reads then fail as kGone). Cheap files (stat, status, the fd count) are read
+// every scan; limits every `limits_interval`; cgroup, exe and cmdline on first sight of a
+// (pid, starttime); smaps_rollup only on request, within a per-scan time budget (read_smaps).
+// No logging: what went wrong is counted in ScanStats.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/fd.h"
+#include "base/result.h"
+#include "scan/snapshot.h"
+
+namespace lw::scan {
+
+struct ProcessSamplerOptions {
+  std::string proc_root = "/proc";  // the daemon's default; tests pass fixture trees
+  std::uint64_t page_size = 4096;
+  std::uint64_t clock_ticks_per_second = 100;
+  std::chrono::milliseconds limits_interval{60000};
+  bool read_identity = false;  // read exe + cmdline on first sight (only when rules need them)
+};
+
+// How the fd count was taken: st_size of /proc/<pid>/fd (Linux >= 6.2, O(1)) or by counting
+// directory entries (older kernels).
+enum class FdCountMethod { kStatSize, kReaddir };
+
+struct SmapsPolicy {
+  bool enabled = true;
+  std::chrono::milliseconds min_interval{300000};
+  std::uint64_t max_rss_bytes = 16ULL << 30;
+  std::chrono::milliseconds budget{200};
+};
+
+// A process whose smaps_rollup the caller wants, by index into Snapshot::processes, in priority
+// order. `forced` lifts the max_rss gate (config scan.smaps.force), never the time budget.
+struct SmapsRequest {
+  std::size_t index = 0;
+  bool forced = false;
+};
+
+class ProcessSampler {
+ public:
+  explicit ProcessSampler(ProcessSamplerOptions options);
+
+  // Opens the procfs root and detects the fd-count method. Fatal for the daemon on failure.
+  Status open();
+
+  // Reads every process. `now` is the scan's time (used for the limits re-read schedule).
+  void sample(SteadyTime now, std::vector<ProcessSample>& out, ScanStats& stats);
+
+  // Reads smaps_rollup for the requested processes, in order, while the budget lasts. Honours
+  // min_interval per process and max_rss. Results land in out[i].smaps.
+  void read_smaps(SteadyTime now, const SmapsPolicy& policy, std::span<const SmapsRequest> requests,
+                  std::vector<ProcessSample>& processes, ScanStats& stats);
+
+  // Host-wide files: meminfo, vmstat, pressure/memory.
+  SystemSample sample_system(ScanStats& stats);
+
+  // Boot time (seconds since the epoch) from <root>/stat, read at open().
+  std::uint64_t boot_time_seconds() const { return boot_time_; }
+  FdCountMethod fd_count_method() const { return fd_method_; }
+  void set_fd_count_method(FdCountMethod m) { fd_method_ = m; }
+  void set_read_identity(bool on) { options_.read_identity = on; }
+
+  // exe and cmdline of a process seen this scan (read on first sight when read_identity is on).
+  struct Identity {
+    std::string exe;
+    std::string cmdline;  // NUL separators replaced by spaces
+  };
+  const Identity* identity(const ProcessId& id) const;
+
+ private:
+  struct Cached {
+    std::string cgroup;
+    std::string unit;
+    Identity identity;
+    std::optional<std::uint64_t> max_fds;
+    SteadyTime limits_read_at{};
+    bool limits_read = false;
+    SteadyTime smaps_read_at{};
+    bool smaps_read = false;
+    std::uint64_t seen_scan = 0;
+  };
+
+  bool sample_one(int pid, SteadyTime now, ProcessSample& out, ScanStats& stats);
+  std::optional<std::uint64_t> count_fds(int dir);
+
+  ProcessSamplerOptions options_;
+  UniqueFd root_;
+  FdCountMethod fd_method_ = FdCountMethod::kReaddir;
+  std::uint64_t boot_time_ = 0;
+  std::map<ProcessId, Cached> cache_;
+  std::uint64_t scan_seq_ = 0;
+  std::string buf_;
+  std::vector<int> pids_;
+};
+
+// Counts an error by kind into the stats.
+void count_error(ScanStats& stats, const Error& error);
+
+}  // namespace lw::scan
