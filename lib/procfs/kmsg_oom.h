@@ -24,6 +24,10 @@ struct KmsgRecord {
   std::uint64_t seq = 0;
   std::uint64_t timestamp_us = 0;  // since boot (CLOCK_MONOTONIC as the kernel keeps it)
   std::string_view message;        // without the prefix and without continuation lines
+  // PRI = facility << 3 | level. Facility 0 is the kernel: records written to /dev/kmsg from user
+  // space always get a non-zero facility (LOG_USER by default), so this tells real kernel lines
+  // from injected ones.
+  std::uint32_t priority = 0;
 };
 
 // Parses one /dev/kmsg record header; nullopt when it is not "PRI,SEQ,TS,FLAGS;MSG".
@@ -38,14 +42,17 @@ struct OomLine {
   std::optional<std::string> oom_memcg;   // (a): the cgroup whose limit was hit
   std::optional<std::string> constraint;  // (a): CONSTRAINT_NONE / CONSTRAINT_MEMCG / ...
   std::optional<std::uint32_t> uid;
-  std::optional<std::uint64_t> total_vm_bytes;  // (b)/(c)
-  std::optional<std::uint64_t> anon_rss_bytes;  // (b)/(c)
-  std::optional<std::uint64_t> file_rss_bytes;  // (b)/(c)
+  std::optional<std::uint64_t> total_vm_bytes;   // (b)/(c)
+  std::optional<std::uint64_t> anon_rss_bytes;   // (b)/(c)
+  std::optional<std::uint64_t> file_rss_bytes;   // (b)/(c)
   std::optional<std::uint64_t> shmem_rss_bytes;  // (b)/(c)
   bool memcg_oom = false;  // (c) prefix seen, or constraint == CONSTRAINT_MEMCG
 };
 
-// nullopt when the message is not an OOM kill line of shape (a), (b) or (c).
+// nullopt when the message is not an OOM kill line of shape (a), (b) or (c), or when one of its
+// known fields is damaged (never zero-filled). For (b)/(c), text before the reason is tolerated
+// ("tag: Out of memory: Killed process ..."); "Kill process ... or sacrifice child" (the old
+// selection line) and "oom_reaper: reaped process ..." are not kills.
 std::optional<OomLine> parse_oom_line(std::string_view message);
 
 }  // namespace lw::procfs

@@ -13,8 +13,8 @@
 namespace lw::procfs {
 
 struct PidCgroup {
-  std::optional<std::string> unified_path;    // the "0::" line
-  std::optional<std::string> v1_memory_path;  // the v1 line whose controller list has "memory"
+  std::optional<std::string> unified_path;     // the "0::" line
+  std::optional<std::string> v1_memory_path;   // the v1 line whose controller list has "memory"
   std::optional<std::string> v1_systemd_path;  // the v1 "name=systemd" line (unit on hybrid hosts)
 };
 

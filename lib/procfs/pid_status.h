@@ -15,10 +15,10 @@
 namespace lw::procfs {
 
 struct PidStatus {
-  std::string name;                           // Name: (escaped by the kernel; use stat's comm)
-  std::optional<std::uint32_t> real_uid;      // Uid: first of the four ids
-  std::optional<std::uint64_t> vm_size_bytes;  // VmSize
-  std::optional<std::uint64_t> vm_rss_bytes;   // VmRSS
+  std::string name;                              // Name: (escaped by the kernel; use stat's comm)
+  std::optional<std::uint32_t> real_uid;         // Uid: first of the four ids
+  std::optional<std::uint64_t> vm_size_bytes;    // VmSize
+  std::optional<std::uint64_t> vm_rss_bytes;     // VmRSS
   std::optional<std::uint64_t> rss_anon_bytes;   // RssAnon  (4.5+)
   std::optional<std::uint64_t> rss_file_bytes;   // RssFile  (4.5+)
   std::optional<std::uint64_t> rss_shmem_bytes;  // RssShmem (4.5+)
