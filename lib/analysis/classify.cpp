@@ -379,14 +379,18 @@ Verdict classify(std::span<const Sample> window, double process_age_seconds, con
                      std::min(m, 1.0),
                  0.0, 1.0);
 
+  // --- the rules, in the order of classify.h ----------------------------------------------------
   const bool young = !(process_age_seconds >= th.warmup_grace_seconds);
-  if (general_leak || sawtooth_leak) {
-    out.pattern = (span < th.min_observed_seconds || young) ? Pattern::kGrowing : Pattern::kLeak;
-  } else if (sawtooth) {
-    // --- rule 2 ---------------------------------------------------------------------------------
-    out.pattern = Pattern::kSawtooth;
-  } else {
-    // --- rules 3..7 -----------------------------------------------------------------------------
+  const auto pick = [&]() -> Pattern {
+    if (general_leak || sawtooth_leak) {  // 1
+      return (span < th.min_observed_seconds || young) ? Pattern::kGrowing : Pattern::kLeak;
+    }
+    if (sawtooth) {  // 2
+      return Pattern::kSawtooth;
+    }
+    if (jumps.rises >= 2 && jumps.drops >= 2) {  // 3: jumps both ways, no trend
+      return Pattern::kNoisy;
+    }
     std::vector<double> ups;
     std::vector<double> downs;
     for (std::size_t i = 1; i < medians.size(); ++i) {
@@ -394,12 +398,8 @@ Verdict classify(std::span<const Sample> window, double process_age_seconds, con
       (d > 0 ? ups : downs).push_back(std::abs(d));
     }
     const double rise = l_end - l_start;
-    const double fall = l_first - l_end;
-    const bool switching = jumps.rises >= 2 && jumps.drops >= 2;
     const bool levelled = !judge.rate_significant(r_med_last) && r_med_last <= 0.25 * rise / span;
-    if (switching) {
-      out.pattern = Pattern::kNoisy;  // repeated jumps both ways: no trend, large variance
-    } else if (judge.change_significant(rise) && levelled) {
+    if (judge.change_significant(rise) && levelled) {  // 4
       double t90 = t1;
       for (const Sample& md : medians) {
         if (md.v >= l_start + 0.9 * rise) {
@@ -411,20 +411,24 @@ Verdict classify(std::span<const Sample> window, double process_age_seconds, con
       const bool early_life =
           t90 - started <= std::max(th.warmup_grace_seconds, 0.25 * process_age_seconds);
       const bool jumpy = top_sum(ups, kJumps) >= kJumpShare * rise;
-      out.pattern = (jumpy && !early_life) ? Pattern::kStep : Pattern::kWarmup;
-    } else if (judge.change_significant(fall) && top_sum(downs, kJumps) >= kJumpShare * fall) {
-      out.pattern = Pattern::kStep;
-    } else if (judge.rate_significant(r_med_last) && judge.rate_significant(r_floor_last) &&
-               r_med_last * (t1 - q4_start) >= kNoiseMultiple * noise) {
-      out.pattern = Pattern::kGrowing;
-    } else if (sigma_res > 0 &&
-               sigma_res >= std::max(th.min_growth_bytes_per_hour,
-                                     th.min_growth_ratio_per_hour * std::max(level, 1.0))) {
-      out.pattern = Pattern::kNoisy;
-    } else {
-      out.pattern = Pattern::kFlat;
+      return (jumpy && !early_life) ? Pattern::kStep : Pattern::kWarmup;
     }
-  }
+    const double fall = l_first - l_end;
+    if (judge.change_significant(fall) && top_sum(downs, kJumps) >= kJumpShare * fall) {  // 5
+      return Pattern::kStep;
+    }
+    if (judge.rate_significant(r_med_last) && judge.rate_significant(r_floor_last) &&
+        r_med_last * (t1 - q4_start) >= kNoiseMultiple * noise) {  // 6
+      return Pattern::kGrowing;
+    }
+    if (sigma_res > 0 &&
+        sigma_res >= std::max(th.min_growth_bytes_per_hour,
+                              th.min_growth_ratio_per_hour * std::max(level, 1.0))) {  // 7
+      return Pattern::kNoisy;
+    }
+    return Pattern::kFlat;  // 8
+  };
+  out.pattern = pick();
 
   if (out.pattern != Pattern::kLeak && out.pattern != Pattern::kGrowing) {
     out.score *= 0.5;  // growth evidence that the rules explained otherwise

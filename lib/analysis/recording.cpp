@@ -26,7 +26,7 @@ std::string fixed(double v, int precision) {
   if (ec != std::errc{}) {
     return "?";
   }
-  return std::string(buf.data(), ptr);
+  return {buf.data(), ptr};
 }
 
 // Joins the parts. Used where a short literal comes first: GCC 12 at -O3 warns falsely on
@@ -287,7 +287,7 @@ std::string human_duration(double seconds) {
     return part(whole / 60, "m", whole % 60, "s");
   }
   const auto minutes = static_cast<std::int64_t>(std::llround(seconds / 60));
-  if (minutes < 24 * 60) {
+  if (minutes < std::int64_t{24} * 60) {
     return part(minutes / 60, "h", minutes % 60, "m");
   }
   const auto hours = static_cast<std::int64_t>(std::llround(seconds / 3600));

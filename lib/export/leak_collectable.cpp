@@ -1,6 +1,7 @@
 #include "export/leak_collectable.h"
 
 #include <cmath>
+#include <deque>
 #include <exception>
 #include <optional>
 #include <sstream>
@@ -47,12 +48,19 @@ class Builder {
 
   std::vector<MetricFamily> take() {
     // A family with no samples would still print HELP/TYPE; drop it to keep the output tidy.
-    std::erase_if(families_, [](const MetricFamily& f) { return f.metric.empty(); });
-    return std::move(families_);
+    std::vector<MetricFamily> out;
+    out.reserve(families_.size());
+    for (auto& f : families_) {
+      if (!f.metric.empty()) {
+        out.push_back(std::move(f));
+      }
+    }
+    return out;
   }
 
  private:
-  std::vector<MetricFamily> families_;
+  // A deque: family() hands out references that must stay valid while more families are added.
+  std::deque<MetricFamily> families_;
 };
 
 constexpr const char* kFromLastScan = " (from the last scan)";

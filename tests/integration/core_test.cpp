@@ -113,7 +113,7 @@ TEST_CASE("daemon: hostile process names keep the exposition valid", "[integrati
     kids.push_back(start_workload({"--mode", "hold", "--name", n, "--base", "1"}));
   }
   // Track every one of them (include everything) so their names become label values.
-  Daemon d(fast_config_yaml("export:\n  top_k: 2000\n"));
+  Daemon d(fast_config_yaml("export:\n  top_k: 1000\n"));
   REQUIRE(d.wait_scans(2, 20s));
   const auto body = d.get("/metrics");
   REQUIRE(body);

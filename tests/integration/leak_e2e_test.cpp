@@ -64,10 +64,11 @@ TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integr
   // Siblings: four instances of the same program, one of which leaks.
   std::vector<Child> siblings;
   for (int i = 0; i < 3; ++i) {
-    siblings.push_back(start({"lw-e2e-sib", {"--mode", "idle", "--base", "8"}}));
+    siblings.push_back(start({"lw-e2e-sib", {"--mode", "idle", "--base", "8"}, false, false, {}}));
   }
   siblings.push_back(
-      start({"lw-e2e-sib", {"--mode", "leak", "--base", "8", "--rate", std::to_string(kMiB)}}));
+      start({"lw-e2e-sib", {"--mode", "leak", "--base", "8", "--rate", std::to_string(kMiB)}, true,
+             false, {}}));
 
   Daemon d(fast_config_yaml("export:\n  top_k: 5\n  include:\n    - comm: \"lw-e2e-.*\"\n"));
   const auto t0 = std::chrono::steady_clock::now();
