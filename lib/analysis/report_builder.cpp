@@ -219,7 +219,14 @@ void ReportBuilder::analyse_process(History& history, ProcessEntry& e, std::int6
   const auto mem_range = e.series.range_since(kPrivateKib, since);
   const auto fd_range = e.series.range_since(kFds, since);
   const bool flat = mem_range.min && mem_range.min == mem_range.max && fd_range.min == fd_range.max;
-  if (flat) {
+  if (e.series.size() < 3) {
+    // Too little history to say anything: no rate and no pattern, rather than a made-up "flat".
+    for (const auto& label : options_.window_labels) {
+      out.rates.push_back({label, std::nullopt, std::nullopt});
+    }
+    out.memory.pattern.clear();
+    out.fds.pattern.clear();
+  } else if (flat) {
     // Fast path: nothing moved over the longest window (most processes on most hosts).
     for (const auto& label : options_.window_labels) {
       out.rates.push_back({label, 0.0, fd_range.min ? std::optional<double>(0.0) : std::nullopt});
@@ -266,8 +273,8 @@ void ReportBuilder::analyse_process(History& history, ProcessEntry& e, std::int6
       }
     }
   }
-  if (!flat && scratch_.empty()) {
-    out.memory.pattern.clear();
+  if (e.series.size() >= 3 && !flat && scratch_.size() < 3) {
+    out.memory.pattern.clear();  // RssAnon absent (old kernel): no memory verdict
   }
   e.pattern = out.memory.pattern;
   e.memory_suspect = out.memory.suspect;
