@@ -11,11 +11,11 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "analysis/classify.h"
 #include "analysis/recording.h"
@@ -38,7 +38,9 @@ constexpr const char* kUsage =
     "Finds memory leaks before the OOM killer does: samples every process and memory cgroup,\n"
     "keeps their history and serves Prometheus metrics, a status page and a JSON API.\n"
     "\n"
-    "  --config FILE       configuration (default " "/etc/leakwatch/leakwatch.yaml" " if it exists)\n"
+    "  --config FILE       configuration (default "
+    "/etc/leakwatch/leakwatch.yaml"
+    " if it exists)\n"
     "  --listen ADDR       listen address, IPv4:PORT or :PORT (overrides web.listen)\n"
     "  --proc-root DIR     procfs root, e.g. /host/proc in a container (overrides paths.procfs)\n"
     "  --sys-root DIR      sysfs root, e.g. /host/sys (overrides paths.sysfs)\n"
@@ -199,7 +201,8 @@ int run(int argc, char** argv) {
     if (a.duration) {
       const auto d = lw::config::parse_duration(*a.duration);
       if (!d) {
-        std::cerr << "leakwatchd: --duration '" << *a.duration << "' is not a duration (e.g. 30s)\n";
+        std::cerr << "leakwatchd: --duration '" << *a.duration
+                  << "' is not a duration (e.g. 30s)\n";
         return 2;
       }
       o.duration = *d;

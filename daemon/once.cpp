@@ -17,7 +17,9 @@ namespace {
 std::string bytes(std::optional<std::uint64_t> b) {
   return b ? analysis::human_bytes(static_cast<double>(*b)) : "-";
 }
-std::string count(std::optional<std::uint64_t> n) { return n ? std::to_string(*n) : "-"; }
+std::string count(std::optional<std::uint64_t> n) {
+  return n ? std::to_string(*n) : "-";
+}
 
 void print_text(const analysis::Report& r, const scan::ScanStats& st, std::ostream& out) {
   const auto& s = r.system;
@@ -36,9 +38,10 @@ void print_text(const analysis::Report& r, const scan::ScanStats& st, std::ostre
         out << "LEAK SUSPECTS\n";
       }
       const double rate = p.rates.empty() ? 0.0 : p.rates.back().bytes_per_second.value_or(0.0);
-      out << "  pid " << p.id.pid << " (" << p.comm << "): " << (p.memory.suspect ? "memory" : "fds")
-          << " leak, score " << std::fixed << std::setprecision(2) << p.memory.score << ", "
-          << analysis::human_bytes(rate * 3600) << "/h";
+      out << "  pid " << p.id.pid << " (" << p.comm
+          << "): " << (p.memory.suspect ? "memory" : "fds") << " leak, score " << std::fixed
+          << std::setprecision(2) << p.memory.score << ", " << analysis::human_bytes(rate * 3600)
+          << "/h";
       if (p.memory.seconds_to_limit) {
         out << ", " << p.memory.limit_kind << " limit in ~"
             << analysis::human_duration(*p.memory.seconds_to_limit);
@@ -63,11 +66,10 @@ void print_text(const analysis::Report& r, const scan::ScanStats& st, std::ostre
     if (!p.alive || shown++ >= 15) {
       continue;
     }
-    std::snprintf(line, sizeof(line), "%8d  %-16.16s %10s %10s %10s %10s %10s %7s  %s\n",
-                  p.id.pid, p.comm.c_str(), bytes(p.private_bytes()).c_str(),
-                  bytes(p.rss_bytes).c_str(), bytes(p.anon_bytes).c_str(),
-                  bytes(p.swap_bytes).c_str(), bytes(p.pss_bytes).c_str(),
-                  count(p.open_fds).c_str(),
+    std::snprintf(line, sizeof(line), "%8d  %-16.16s %10s %10s %10s %10s %10s %7s  %s\n", p.id.pid,
+                  p.comm.c_str(), bytes(p.private_bytes()).c_str(), bytes(p.rss_bytes).c_str(),
+                  bytes(p.anon_bytes).c_str(), bytes(p.swap_bytes).c_str(),
+                  bytes(p.pss_bytes).c_str(), count(p.open_fds).c_str(),
                   p.memory.pattern.empty() ? "-" : p.memory.pattern.c_str());
     out << line;
   }
@@ -94,8 +96,8 @@ int run_once(const config::Config& cfg_in, const OnceOptions& options, std::ostr
   do {
     std::this_thread::sleep_until(next);
     std::vector<analysis::OomEvent> events;
-    report = scanner.scan(std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
-                          events);
+    report =
+        scanner.scan(std::chrono::steady_clock::now(), std::chrono::system_clock::now(), events);
     next += cfg.scan.interval;
   } while (next - start <= options.duration);
 

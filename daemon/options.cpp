@@ -23,7 +23,9 @@ std::vector<analysis::Matcher> matchers(const std::vector<config::Matcher>& ms) 
 bool needs_identity(const std::vector<config::Matcher>& ms) {
   return std::any_of(ms.begin(), ms.end(), [](const auto& m) { return m.exe || m.cmdline; });
 }
-double seconds(config::Duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(config::Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 }  // namespace
 
 analysis::AnalysisOptions analysis_options(const config::Config& cfg) {

@@ -1,6 +1,7 @@
 #include "analysis/history.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "base/text.h"
 
@@ -28,6 +29,12 @@ std::int64_t History::to_ms(scan::SteadyTime t) {
 }
 std::int64_t History::to_ms(scan::WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+void History::restore_index(store::TimeIndex times,
+                            store::CompressedSeries<kSystemChannels> system) {
+  times_ = std::move(times);
+  system_ = std::move(system);
 }
 
 std::uint64_t History::seq_since(std::int64_t since_ms) const {

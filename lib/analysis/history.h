@@ -127,6 +127,11 @@ class History {
   static std::int64_t to_ms(scan::SteadyTime t);
   static std::int64_t to_ms(scan::WallTime t);
 
+  // Restore seam (see history_snapshot.h): replaces the scan index and the host series, as read
+  // from a snapshot. The caller fills processes() and cgroups() so that every series' seqs lie
+  // within `times`; the index's capacity should be times().capacity().
+  void restore_index(store::TimeIndex times, store::CompressedSeries<kSystemChannels> system);
+
  private:
   void add_process(const scan::ProcessSample& p, std::uint64_t seq, const ProcessRules& rules,
                    const IdentityLookup& identity);

@@ -15,11 +15,11 @@
 namespace lw::analysis {
 
 // Growth pattern names as exported in leakwatch_process_growth_pattern{pattern}.
-inline constexpr const char* kPatternNames[] = {"flat",    "warmup",  "sawtooth", "step",
-                                               "noisy",   "growing", "leak"};
+inline constexpr const char* kPatternNames[] = {"flat",  "warmup",  "sawtooth", "step",
+                                                "noisy", "growing", "leak"};
 
 struct WindowRate {
-  std::string window;                   // "15m", "1h", "6h" (config text)
+  std::string window;                      // "15m", "1h", "6h" (config text)
   std::optional<double> bytes_per_second;  // leak-relevant memory (anon + swap)
   std::optional<double> fds_per_second;
 };
@@ -29,7 +29,7 @@ struct ResourceVerdict {
   double score = 0;              // 0..1
   bool suspect = false;
   std::optional<double> seconds_to_limit;
-  std::string limit_kind;        // "cgroup", "system" (memory) or "nofile" (fds)
+  std::string limit_kind;                       // "cgroup", "system" (memory) or "nofile" (fds)
   std::optional<double> suspect_since_seconds;  // wall time it was first flagged (this episode)
 };
 
@@ -81,9 +81,9 @@ struct CgroupReport {
   std::string path;  // sanitised
   std::string unit;
   std::string container_id;
-  scan::CgroupSample sample;                       // raw values from the last scan
+  scan::CgroupSample sample;                           // raw values from the last scan
   std::optional<std::uint64_t> effective_limit_bytes;  // tightest of it and its ancestors
-  std::vector<WindowRate> rates;                   // working-set growth per window
+  std::vector<WindowRate> rates;                       // working-set growth per window
   ResourceVerdict memory;
   std::vector<HistoryPoint> history;  // working set, downsampled
 };
@@ -121,7 +121,7 @@ struct OomEvent {
 };
 
 struct ScanHistogram {
-  std::vector<double> bounds;  // upper bounds, seconds
+  std::vector<double> bounds;         // upper bounds, seconds
   std::vector<std::uint64_t> counts;  // cumulative per bound
   std::uint64_t count = 0;
   double sum = 0;
@@ -150,13 +150,13 @@ struct SelfReport {
 };
 
 struct Report {
-  double generated_at = 0;  // wall seconds
-  bool ready = false;       // false until the first scan has been published
+  double generated_at = 0;               // wall seconds
+  bool ready = false;                    // false until the first scan has been published
   std::vector<ProcessReport> processes;  // every live process (and dead ones in grace)
   std::vector<GroupReport> groups;
   std::vector<CgroupReport> cgroups;  // exported cgroups only
   SystemReport system;
-  std::vector<OomEvent> oom_events;  // newest last, bounded
+  std::vector<OomEvent> oom_events;                         // newest last, bounded
   std::map<std::string, std::uint64_t> oom_kills_by_group;  // since the daemon started
   std::uint64_t oom_kills_flagged_total = 0;
   SelfReport self;

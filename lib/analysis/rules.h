@@ -38,10 +38,10 @@ struct GroupRule {
 struct ProcessRules {
   GroupBy by = GroupBy::kComm;
   std::vector<GroupRule> group_rules;
-  std::vector<Matcher> include;     // always tracked
-  std::vector<Matcher> exclude;     // ignored entirely
-  std::vector<Matcher> smaps_force; // smaps_rollup read even above max_rss
-  bool needs_identity = false;      // some matcher looks at exe or cmdline
+  std::vector<Matcher> include;      // always tracked
+  std::vector<Matcher> exclude;      // ignored entirely
+  std::vector<Matcher> smaps_force;  // smaps_rollup read even above max_rss
+  bool needs_identity = false;       // some matcher looks at exe or cmdline
 
   std::string group_of(const ProcessFacts& f) const;
   bool included(const ProcessFacts& f) const;

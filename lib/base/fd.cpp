@@ -24,12 +24,14 @@ Error error_from_errno(int err, std::string_view what) {
   }
   std::string detail(what);
   detail += ": ";
-  detail += std::strerror(err);  // NOLINT(concurrency-mt-unsafe): glibc's strerror is MT-safe for known errnos
+  detail += std::strerror(
+      err);  // NOLINT(concurrency-mt-unsafe): glibc's strerror is MT-safe for known errnos
   return Error{kind, std::move(detail)};
 }
 
 Result<UniqueFd> open_at(int dir, const char* path, int flags) {
-  const int fd = ::openat(dir, path, flags | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+  const int fd =
+      ::openat(dir, path, flags | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
   if (fd < 0) {
     return error_from_errno(errno, path);
   }

@@ -5,7 +5,9 @@
 namespace lw::text {
 
 namespace {
-constexpr bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+constexpr bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 }  // namespace
 
 std::optional<double> parse_decimal(std::string_view s) {

@@ -65,7 +65,9 @@ class Builder {
 
 constexpr const char* kFromLastScan = " (from the last scan)";
 
-std::string with_scan_note(const char* help) { return std::string(help) + kFromLastScan; }
+std::string with_scan_note(const char* help) {
+  return std::string(help) + kFromLastScan;
+}
 
 void add_process_families(Builder& b, const analysis::Report& r) {
   struct Gauge {
@@ -95,8 +97,7 @@ void add_process_families(Builder& b, const analysis::Report& r) {
       {"leakwatch_process_anon_hugepages_bytes",
        "Anonymous transparent huge pages (AnonHugePages) from smaps_rollup, bytes; budgeted",
        &analysis::ProcessReport::anon_huge_pages_bytes},
-      {"leakwatch_process_open_fds", "Open file descriptors",
-       &analysis::ProcessReport::open_fds},
+      {"leakwatch_process_open_fds", "Open file descriptors", &analysis::ProcessReport::open_fds},
       {"leakwatch_process_max_fds", "Soft limit on open file descriptors (RLIMIT_NOFILE)",
        &analysis::ProcessReport::max_fds},
   };
@@ -156,9 +157,9 @@ void add_process_families(Builder& b, const analysis::Report& r) {
 
   auto& score = b.family("leakwatch_process_leak_score",
                          "Leak score 0..1 of the process for the resource", MetricType::Gauge);
-  auto& suspect = b.family("leakwatch_process_leak_suspect",
-                           "1 when the process is a leak suspect for the resource, else 0",
-                           MetricType::Gauge);
+  auto& suspect =
+      b.family("leakwatch_process_leak_suspect",
+               "1 when the process is a leak suspect for the resource, else 0", MetricType::Gauge);
   auto& pattern = b.family("leakwatch_process_growth_pattern",
                            "1 for the current growth pattern of the private memory of the process",
                            MetricType::Gauge);
@@ -198,8 +199,8 @@ void add_process_families(Builder& b, const analysis::Report& r) {
 }
 
 void add_group_families(Builder& b, const analysis::Report& r) {
-  auto& processes = b.family("leakwatch_group_processes", "Processes in the group",
-                             MetricType::Gauge);
+  auto& processes =
+      b.family("leakwatch_group_processes", "Processes in the group", MetricType::Gauge);
   auto& rss = b.family("leakwatch_group_resident_bytes",
                        "Sum of resident set sizes in the group, bytes", MetricType::Gauge);
   auto& pss = b.family("leakwatch_group_pss_bytes",
@@ -209,9 +210,9 @@ void add_group_families(Builder& b, const analysis::Report& r) {
                         MetricType::Gauge);
   auto& fds = b.family("leakwatch_group_open_fds", "Sum of open file descriptors in the group",
                        MetricType::Gauge);
-  auto& suspects = b.family("leakwatch_group_leak_suspects",
-                            "Processes in the group that are memory or FD leak suspects",
-                            MetricType::Gauge);
+  auto& suspects =
+      b.family("leakwatch_group_leak_suspects",
+               "Processes in the group that are memory or FD leak suspects", MetricType::Gauge);
   for (const auto& g : r.groups) {
     const Labels l{{"group", g.name}};
     Builder::add(processes, l, static_cast<double>(g.processes));
@@ -252,9 +253,9 @@ void add_cgroup_families(Builder& b, const analysis::Report& r) {
       Builder::add(f, labels(c), c.sample.*g.member);
     }
   }
-  auto& ws = b.family("leakwatch_cgroup_memory_working_set_bytes",
-                      "Working set of the cgroup: usage minus inactive file, bytes",
-                      MetricType::Gauge);
+  auto& ws =
+      b.family("leakwatch_cgroup_memory_working_set_bytes",
+               "Working set of the cgroup: usage minus inactive file, bytes", MetricType::Gauge);
   auto& limit = b.family("leakwatch_cgroup_memory_limit_bytes",
                          "Effective memory limit: the tightest of the cgroup and its ancestors, "
                          "bytes; absent when unlimited",
@@ -265,15 +266,15 @@ void add_cgroup_families(Builder& b, const analysis::Report& r) {
   auto& stalled = b.family("leakwatch_cgroup_memory_pressure_stalled_seconds_total",
                            "Time all tasks of the cgroup were stalled on memory (PSI full)",
                            MetricType::Counter);
-  auto& waiting = b.family("leakwatch_cgroup_memory_pressure_waiting_seconds_total",
-                           "Time some task of the cgroup waited on memory (PSI some)",
-                           MetricType::Counter);
-  auto& growth = b.family("leakwatch_cgroup_memory_growth_bytes_per_second",
-                          "Robust growth rate of the cgroup's working set over the window",
-                          MetricType::Gauge);
-  auto& suspect = b.family("leakwatch_cgroup_leak_suspect",
-                           "1 when the cgroup's memory grows like a leak, else 0",
-                           MetricType::Gauge);
+  auto& waiting =
+      b.family("leakwatch_cgroup_memory_pressure_waiting_seconds_total",
+               "Time some task of the cgroup waited on memory (PSI some)", MetricType::Counter);
+  auto& growth =
+      b.family("leakwatch_cgroup_memory_growth_bytes_per_second",
+               "Robust growth rate of the cgroup's working set over the window", MetricType::Gauge);
+  auto& suspect =
+      b.family("leakwatch_cgroup_leak_suspect",
+               "1 when the cgroup's memory grows like a leak, else 0", MetricType::Gauge);
   auto& ttl = b.family("leakwatch_cgroup_seconds_to_limit",
                        "Seconds until the cgroup reaches its effective limit at its current "
                        "growth rate; absent when not growing or unlimited",
@@ -304,43 +305,43 @@ void add_cgroup_families(Builder& b, const analysis::Report& r) {
 void add_system_families(Builder& b, const analysis::Report& r) {
   const auto& s = r.system;
   const Labels none;
-  Builder::add(b.family("leakwatch_system_memory_total_bytes", "MemTotal, bytes",
-                        MetricType::Gauge),
-               none, s.mem_total_bytes);
-  Builder::add(b.family("leakwatch_system_memory_available_bytes",
-                        "MemAvailable: memory available without swapping, bytes",
-                        MetricType::Gauge),
-               none, s.mem_available_bytes);
+  Builder::add(
+      b.family("leakwatch_system_memory_total_bytes", "MemTotal, bytes", MetricType::Gauge), none,
+      s.mem_total_bytes);
+  Builder::add(
+      b.family("leakwatch_system_memory_available_bytes",
+               "MemAvailable: memory available without swapping, bytes", MetricType::Gauge),
+      none, s.mem_available_bytes);
   Builder::add(b.family("leakwatch_system_swap_total_bytes", "SwapTotal, bytes", MetricType::Gauge),
                none, s.swap_total_bytes);
   Builder::add(b.family("leakwatch_system_swap_free_bytes", "SwapFree, bytes", MetricType::Gauge),
                none, s.swap_free_bytes);
-  Builder::add(b.family("leakwatch_system_anon_hugepages_bytes",
-                        "AnonHugePages: anonymous transparent huge pages, bytes",
-                        MetricType::Gauge),
-               none, s.anon_huge_pages_bytes);
+  Builder::add(
+      b.family("leakwatch_system_anon_hugepages_bytes",
+               "AnonHugePages: anonymous transparent huge pages, bytes", MetricType::Gauge),
+      none, s.anon_huge_pages_bytes);
   Builder::add(b.family("leakwatch_system_committed_bytes",
                         "Committed_AS: memory promised to processes, bytes", MetricType::Gauge),
                none, s.committed_as_bytes);
-  Builder::add(b.family("leakwatch_system_oom_kills_total", "OOM kills on the host (vmstat oom_kill)",
-                        MetricType::Counter),
+  Builder::add(b.family("leakwatch_system_oom_kills_total",
+                        "OOM kills on the host (vmstat oom_kill)", MetricType::Counter),
                none, s.oom_kills_total);
   Builder::add(b.family("leakwatch_system_thp_fault_alloc_total",
                         "Transparent huge pages allocated on fault (vmstat thp_fault_alloc)",
                         MetricType::Counter),
                none, s.thp_fault_alloc_total);
-  Builder::add(b.family("leakwatch_system_thp_fault_fallback_total",
-                        "Huge page faults that fell back to small pages (vmstat)",
-                        MetricType::Counter),
-               none, s.thp_fault_fallback_total);
+  Builder::add(
+      b.family("leakwatch_system_thp_fault_fallback_total",
+               "Huge page faults that fell back to small pages (vmstat)", MetricType::Counter),
+      none, s.thp_fault_fallback_total);
   Builder::add(b.family("leakwatch_system_compact_stall_total",
                         "Direct compaction stalls (vmstat compact_stall)", MetricType::Counter),
                none, s.compact_stall_total);
   if (s.pressure && s.pressure->full) {
-    Builder::add(b.family("leakwatch_system_memory_pressure_stalled_seconds_total",
-                          "Time all non-idle tasks were stalled on memory (PSI full)",
-                          MetricType::Counter),
-                 none, static_cast<double>(s.pressure->full->total_us) / 1e6);
+    Builder::add(
+        b.family("leakwatch_system_memory_pressure_stalled_seconds_total",
+                 "Time all non-idle tasks were stalled on memory (PSI full)", MetricType::Counter),
+        none, static_cast<double>(s.pressure->full->total_us) / 1e6);
   }
   if (s.pressure && s.pressure->some) {
     Builder::add(b.family("leakwatch_system_memory_pressure_waiting_seconds_total",
@@ -374,17 +375,17 @@ void add_oom_families(Builder& b, const analysis::Report& r) {
   for (const auto& [group, n] : r.oom_kills_by_group) {
     Builder::add(kills, {{"group", group}}, static_cast<double>(n));
   }
-  Builder::add(b.family("leakwatch_oom_kills_flagged_total",
-                        "OOM victims that were leak suspects before they died",
-                        MetricType::Counter),
-               {}, static_cast<double>(r.oom_kills_flagged_total));
+  Builder::add(
+      b.family("leakwatch_oom_kills_flagged_total",
+               "OOM victims that were leak suspects before they died", MetricType::Counter),
+      {}, static_cast<double>(r.oom_kills_flagged_total));
 }
 
 void add_self_families(Builder& b, const analysis::Report& r) {
   const auto& s = r.self;
-  Builder::add(b.family("leakwatch_build_info", "Version of leakwatchd; always 1",
-                        MetricType::Gauge),
-               {{"version", s.version}}, 1.0);
+  Builder::add(
+      b.family("leakwatch_build_info", "Version of leakwatchd; always 1", MetricType::Gauge),
+      {{"version", s.version}}, 1.0);
   Builder::add(b.family("leakwatch_scans_total", "Scans completed", MetricType::Counter), {},
                static_cast<double>(s.scans_total));
   auto& hist = b.family("leakwatch_scan_duration_seconds", "Wall time of one scan, seconds",
@@ -415,14 +416,14 @@ void add_self_families(Builder& b, const analysis::Report& r) {
   for (const auto& [reason, n] : reasons) {
     Builder::add(errors, {{"reason", reason}}, static_cast<double>(n));
   }
-  Builder::add(b.family("leakwatch_smaps_reads_total", "smaps_rollup files read",
-                        MetricType::Counter),
-               {}, static_cast<double>(s.smaps_reads_total));
+  Builder::add(
+      b.family("leakwatch_smaps_reads_total", "smaps_rollup files read", MetricType::Counter), {},
+      static_cast<double>(s.smaps_reads_total));
   Builder::add(b.family("leakwatch_smaps_read_seconds_total", "Time spent reading smaps_rollup",
                         MetricType::Counter),
                {}, s.smaps_read_seconds_total);
-  auto& skipped = b.family("leakwatch_smaps_skipped_total",
-                           "smaps_rollup reads skipped, by reason", MetricType::Counter);
+  auto& skipped = b.family("leakwatch_smaps_skipped_total", "smaps_rollup reads skipped, by reason",
+                           MetricType::Counter);
   const std::pair<const char*, std::uint64_t> skips[] = {{"budget", s.smaps_skipped_budget},
                                                          {"max_rss", s.smaps_skipped_max_rss},
                                                          {"interval", s.smaps_skipped_interval},
@@ -430,20 +431,20 @@ void add_self_families(Builder& b, const analysis::Report& r) {
   for (const auto& [reason, n] : skips) {
     Builder::add(skipped, {{"reason", reason}}, static_cast<double>(n));
   }
-  Builder::add(b.family("leakwatch_store_bytes", "Heap bytes used by the history store",
-                        MetricType::Gauge),
-               {}, static_cast<double>(s.store_bytes));
-  Builder::add(b.family("leakwatch_store_series", "Series held by the history store",
-                        MetricType::Gauge),
-               {}, static_cast<double>(s.store_series));
+  Builder::add(
+      b.family("leakwatch_store_bytes", "Heap bytes used by the history store", MetricType::Gauge),
+      {}, static_cast<double>(s.store_bytes));
+  Builder::add(
+      b.family("leakwatch_store_series", "Series held by the history store", MetricType::Gauge), {},
+      static_cast<double>(s.store_series));
   Builder::add(b.family("leakwatch_cgroups_skipped",
                         "Memory cgroups sampled but not exported (depth, filters, max_exported)",
                         MetricType::Gauge),
                {}, static_cast<double>(s.cgroups_skipped));
-  Builder::add(b.family("leakwatch_config_last_reload_successful",
-                        "1 when the last configuration (re)load succeeded, else 0",
-                        MetricType::Gauge),
-               {}, s.config_last_reload_successful ? 1.0 : 0.0);
+  Builder::add(
+      b.family("leakwatch_config_last_reload_successful",
+               "1 when the last configuration (re)load succeeded, else 0", MetricType::Gauge),
+      {}, s.config_last_reload_successful ? 1.0 : 0.0);
 }
 
 }  // namespace

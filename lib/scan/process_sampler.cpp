@@ -39,7 +39,8 @@ bool is_all_digits(const char* s) {
 // Lists the numeric entries of a directory fd (the fd stays open; a dup is iterated).
 Status list_numeric(int dir_fd, std::vector<int>& out) {
   out.clear();
-  const int dup_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+  const int dup_fd =
+      ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);  // NOLINT(cppcoreguidelines-pro-type-vararg)
   if (dup_fd < 0) {
     return error_from_errno(errno, "dup procfs root");
   }
@@ -50,7 +51,8 @@ Status list_numeric(int dir_fd, std::vector<int>& out) {
     return error_from_errno(err, "opendir procfs root");
   }
   ::rewinddir(dir);
-  while (const dirent* entry = ::readdir(dir)) {  // NOLINT(concurrency-mt-unsafe): one thread per DIR
+  while (const dirent* entry =
+             ::readdir(dir)) {  // NOLINT(concurrency-mt-unsafe): one thread per DIR
     if (is_all_digits(entry->d_name)) {
       const auto pid = text::parse_int<int>(entry->d_name);
       if (pid) {
@@ -86,7 +88,8 @@ ProcessSampler::ProcessSampler(ProcessSamplerOptions options) : options_(std::mo
 Status ProcessSampler::open() {
   auto root = open_at(AT_FDCWD, options_.proc_root.c_str(), O_RDONLY | O_DIRECTORY);
   if (!root) {
-    return Error{root.error().kind, "procfs root " + options_.proc_root + ": " + root.error().detail};
+    return Error{root.error().kind,
+                 "procfs root " + options_.proc_root + ": " + root.error().detail};
   }
   root_ = std::move(*root);
   const auto boot = read_parsed(root_.get(), "stat", buf_, procfs::parse_boot_time_seconds);

@@ -34,8 +34,8 @@ struct ProcessSample {
   char state = '?';
   std::string comm;  // raw bytes from stat; sanitise before use as a label
   std::optional<std::uint32_t> uid;
-  std::uint64_t cpu_ticks = 0;       // utime + stime
-  double start_time_seconds = 0;     // wall clock, seconds since the epoch (btime + start/CLK_TCK)
+  std::uint64_t cpu_ticks = 0;    // utime + stime
+  double start_time_seconds = 0;  // wall clock, seconds since the epoch (btime + start/CLK_TCK)
   std::optional<std::uint64_t> rss_bytes;
   std::optional<std::uint64_t> anon_bytes;
   std::optional<std::uint64_t> file_bytes;
@@ -43,9 +43,9 @@ struct ProcessSample {
   std::optional<std::uint64_t> swap_bytes;
   std::optional<std::uint64_t> vsize_bytes;
   std::optional<std::uint64_t> open_fds;
-  std::optional<std::uint64_t> max_fds;  // soft RLIMIT_NOFILE; absent when unlimited or unread
-  std::string cgroup;                    // memory-controller cgroup path ("" when unknown)
-  std::string unit;                      // systemd unit of that cgroup ("" when none)
+  std::optional<std::uint64_t> max_fds;      // soft RLIMIT_NOFILE; absent when unlimited or unread
+  std::string cgroup;                        // memory-controller cgroup path ("" when unknown)
+  std::string unit;                          // systemd unit of that cgroup ("" when none)
   std::optional<procfs::SmapsRollup> smaps;  // only when read this scan (budgeted)
 
   // Private, unreclaimable memory: what a leak grows. Absent when RssAnon is absent.
@@ -77,12 +77,12 @@ struct CgroupSample {
   std::optional<std::uint64_t> swap_bytes;           // memory.swap.current / total_swap
   std::optional<std::uint64_t> limit_bytes;          // memory.max / memory.limit_in_bytes
   std::optional<std::uint64_t> high_bytes;           // memory.high (v2)
-  std::optional<std::uint64_t> swap_limit_bytes;     // memory.swap.max / memory.memsw.limit_in_bytes
-  std::optional<std::uint64_t> oom_events;           // memory.events oom (v2)
-  std::optional<std::uint64_t> oom_kill_events;      // memory.events oom_kill / oom_control oom_kill
-  std::optional<std::uint64_t> failcnt;              // memory.failcnt (v1)
-  std::optional<procfs::Pressure> pressure;          // memory.pressure (v2)
-  std::uint32_t processes = 0;                       // entries in cgroup.procs
+  std::optional<std::uint64_t> swap_limit_bytes;  // memory.swap.max / memory.memsw.limit_in_bytes
+  std::optional<std::uint64_t> oom_events;        // memory.events oom (v2)
+  std::optional<std::uint64_t> oom_kill_events;   // memory.events oom_kill / oom_control oom_kill
+  std::optional<std::uint64_t> failcnt;           // memory.failcnt (v1)
+  std::optional<procfs::Pressure> pressure;       // memory.pressure (v2)
+  std::uint32_t processes = 0;                    // entries in cgroup.procs
 
   // cAdvisor's working set: usage minus inactive file, never negative.
   std::optional<std::uint64_t> working_set_bytes() const {

@@ -56,6 +56,12 @@ std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
+void TimeIndex::shift_steady(std::int64_t delta_ms) {
+  for (Entry& e : entries_) {
+    e.steady_ms = wrapping_add(e.steady_ms, delta_ms);
+  }
+}
+
 void TimeIndex::serialize(std::string& out) const {
   varint::put_u64(out, next_seq_);
   varint::put_u64(out, entries_.size());

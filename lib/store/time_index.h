@@ -54,6 +54,11 @@ class TimeIndex {
   // The object plus its heap blocks (see heap_bytes.h).
   std::size_t bytes() const;
 
+  // Adds delta_ms to every retained steady_ms (wall times are unchanged). CLOCK_MONOTONIC
+  // restarts at boot, so a history reloaded from a snapshot is moved onto the new steady clock
+  // this way; the spacing between scans, and so every rate, is kept exactly.
+  void shift_steady(std::int64_t delta_ms);
+
   // Varint format: next seq, count, then the first entry's times and the deltas of the rest
   // (one or two bytes per scan at a steady period).
   void serialize(std::string& out) const;

@@ -15,7 +15,8 @@ TEST_CASE("text: parse_u64 needs the whole token", "[base]") {
 TEST_CASE("text: parse_kib_as_bytes multiplies by 1024 and needs the kB unit", "[base]") {
   CHECK(text::parse_kib_as_bytes("\t  1234 kB") == 1234u * 1024);
   CHECK(text::parse_kib_as_bytes("0 kB") == 0u);
-  const std::string_view bad = GENERATE("12 MB", "12", "kB", "-5 kB", "1 kB x", "18014398509481984 kB");
+  const std::string_view bad =
+      GENERATE("12 MB", "12", "kB", "-5 kB", "1 kB x", "18014398509481984 kB");
   CHECK_FALSE(text::parse_kib_as_bytes(bad).has_value());
 }
 
@@ -42,7 +43,8 @@ TEST_CASE("text: sanitize_utf8 keeps valid text and replaces the rest", "[base]"
   CHECK(text::sanitize_utf8("a\nb") == "a?b");
   CHECK(text::sanitize_utf8("bad\xFF") == "bad\xEF\xBF\xBD");
   CHECK(text::sanitize_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
-  CHECK(text::sanitize_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  CHECK(text::sanitize_utf8("\xED\xA0\x80") ==
+        "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");     // surrogate
   CHECK(text::sanitize_utf8("q\"\\)") == "q\"\\)");  // escaping is the serialiser's job
   // The cap never splits a multi-byte character.
   CHECK(text::sanitize_utf8("ab\xC3\xA9", 3) == "ab");

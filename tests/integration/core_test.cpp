@@ -96,8 +96,8 @@ TEST_CASE("daemon: exported values of a real process match /proc", "[integration
   } else {
     WARN("transparent huge pages disabled on this host: AnonHugePages not checked");
   }
-  CHECK(find_sample(m, "leakwatch_process_info", {{"pid", std::to_string(hold.pid())},
-                                                   {"comm", "lw-int-hold"}}) == 1.0);
+  CHECK(find_sample(m, "leakwatch_process_info",
+                    {{"pid", std::to_string(hold.pid())}, {"comm", "lw-int-hold"}}) == 1.0);
   CHECK(find_sample(m, "leakwatch_group_processes", {{"group", "lw-int-hold"}}) == 1.0);
   CHECK(find_sample(m, "leakwatch_system_memory_available_bytes").value_or(0) > 0);
   CHECK(find_sample(m, "leakwatch_smaps_reads_total").value_or(0) >= 1);
@@ -106,8 +106,8 @@ TEST_CASE("daemon: exported values of a real process match /proc", "[integration
 }
 
 TEST_CASE("daemon: hostile process names keep the exposition valid", "[integration]") {
-  const std::vector<std::string> names{"q\"uote", "back\\slash", "new\nline", "paren) R 1 (",
-                                       "bad\xff\xfeutf8", "<script>"};
+  const std::vector<std::string> names{"q\"uote",      "back\\slash",     "new\nline",
+                                       "paren) R 1 (", "bad\xff\xfeutf8", "<script>"};
   std::vector<Child> kids;
   for (const auto& n : names) {
     kids.push_back(start_workload({"--mode", "hold", "--name", n, "--base", "1"}));
@@ -125,7 +125,8 @@ TEST_CASE("daemon: hostile process names keep the exposition valid", "[integrati
   }
   CHECK(find_sample(samples, "leakwatch_process_info", {{"comm", "q\"uote"}}));
   CHECK(find_sample(samples, "leakwatch_process_info", {{"comm", "new?line"}}));
-  CHECK(find_sample(samples, "leakwatch_process_info", {{"comm", "bad\xEF\xBF\xBD\xEF\xBF\xBDutf8"}}));
+  CHECK(find_sample(samples, "leakwatch_process_info",
+                    {{"comm", "bad\xEF\xBF\xBD\xEF\xBF\xBDutf8"}}));
   CHECK(duplicate_series(samples).empty());
   CHECK(promtool_check(*body).empty());
   // The status page escapes them.
@@ -146,9 +147,7 @@ TEST_CASE("daemon: health, reload and stop", "[integration]") {
   d.dir().file("leakwatch.yaml", "scan:\n  interval: banana\n");
   ::kill(d.process().pid(), SIGHUP);
   CHECK(wait_until(
-      [&] {
-        return find_sample(d.scrape(), "leakwatch_config_last_reload_successful") == 0.0;
-      },
+      [&] { return find_sample(d.scrape(), "leakwatch_config_last_reload_successful") == 0.0; },
       10s));
   const double before = find_sample(d.scrape(), "leakwatch_scans_total").value_or(0);
   CHECK(d.wait_scans(before + 2, 10s));  // still scanning with the old config
@@ -157,9 +156,7 @@ TEST_CASE("daemon: health, reload and stop", "[integration]") {
   d.dir().file("leakwatch.yaml", fast_config_yaml());
   ::kill(d.process().pid(), SIGHUP);
   CHECK(wait_until(
-      [&] {
-        return find_sample(d.scrape(), "leakwatch_config_last_reload_successful") == 1.0;
-      },
+      [&] { return find_sample(d.scrape(), "leakwatch_config_last_reload_successful") == 1.0; },
       10s));
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -194,7 +191,8 @@ TEST_CASE("daemon: startup errors are clear and fatal", "[integration]") {
   SECTION("TLS configured") {
     FakeRoot tmp;
     tmp.file("c.yaml", fast_config_yaml("  tls_server_config:\n    cert_file: /x\n"));
-    const auto [rc, out] = run_command(daemon_path() + " --check-config " + (tmp / "c.yaml").string());
+    const auto [rc, out] =
+        run_command(daemon_path() + " --check-config " + (tmp / "c.yaml").string());
     CHECK(rc != 0);
     CHECK(out.find("TLS") != std::string::npos);
     CHECK(out.find("c.yaml:") != std::string::npos);
@@ -204,7 +202,8 @@ TEST_CASE("daemon: startup errors are clear and fatal", "[integration]") {
 TEST_CASE("daemon: --check-config names file:line:col", "[integration]") {
   FakeRoot tmp;
   tmp.file("bad.yaml", "scan:\n  interval: 10s\n  colour: blue\n");
-  const auto [rc, out] = run_command(daemon_path() + " --check-config " + (tmp / "bad.yaml").string());
+  const auto [rc, out] =
+      run_command(daemon_path() + " --check-config " + (tmp / "bad.yaml").string());
   CHECK(rc != 0);
   CHECK(out.find("bad.yaml:3:3") != std::string::npos);
   tmp.file("good.yaml", "scan:\n  interval: 5s\n");
@@ -219,11 +218,12 @@ TEST_CASE("daemon: --once prints a report without a config file", "[integration]
   const auto [rc2, prom] = run_command(daemon_path() + " --once --format prometheus");
   CHECK(rc2 == 0);
   CHECK(promtool_check(prom).empty());
-  const auto [rc3, json] = run_command(daemon_path() + " --once --format json | python3 -m json.tool");
+  const auto [rc3, json] =
+      run_command(daemon_path() + " --once --format json | python3 -m json.tool");
   CHECK(rc3 == 0);
   // As an unprivileged user it still works and says what it could not read.
-  const auto [rc4, nobody] =
-      run_command("setpriv --reuid=65534 --regid=65534 --clear-groups " + daemon_path() + " --once");
+  const auto [rc4, nobody] = run_command("setpriv --reuid=65534 --regid=65534 --clear-groups " +
+                                         daemon_path() + " --once");
   CHECK(rc4 == 0);
   CHECK(nobody.find("not permitted") != std::string::npos);
 }

@@ -54,10 +54,10 @@ std::string exposition_for(const std::string& layout) {
   fs::create_directories(root / "proc/self");
   fs::copy_file(fixtures / layout / "proc/self/mountinfo", root / "proc/self/mountinfo");
   root.file("c.yaml", "scan:\n  kmsg: false\n");
-  const auto [rc, out] = run_command(daemon_path() + " --once --format prometheus --config " +
-                                     (root / "c.yaml").string() + " --proc-root " +
-                                     (root / "proc").string() + " --sys-root " +
-                                     (fixtures / layout / "sys").string() + " 2>/dev/null");
+  const auto [rc, out] =
+      run_command(daemon_path() + " --once --format prometheus --config " +
+                  (root / "c.yaml").string() + " --proc-root " + (root / "proc").string() +
+                  " --sys-root " + (fixtures / layout / "sys").string() + " 2>/dev/null");
   REQUIRE(rc == 0);
   return out;
 }

@@ -37,23 +37,41 @@ Child start(const Workload& w) {
 TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integration][e2e]") {
   constexpr double kMiB = 1 << 20;
   const std::vector<Workload> workloads{
-      {"lw-e2e-leak", {"--mode", "leak", "--base", "20", "--rate", std::to_string(kMiB)}, true,
-       false, {"leak"}},
-      {"lw-e2e-slow", {"--mode", "leak", "--base", "4", "--rate", std::to_string(96 * 1024)}, true,
-       false, {"leak"}},
+      {"lw-e2e-leak",
+       {"--mode", "leak", "--base", "20", "--rate", std::to_string(kMiB)},
+       true,
+       false,
+       {"leak"}},
+      {"lw-e2e-slow",
+       {"--mode", "leak", "--base", "4", "--rate", std::to_string(96 * 1024)},
+       true,
+       false,
+       {"leak"}},
       {"lw-e2e-risesaw",
        {"--mode", "risingsaw", "--base", "20", "--peak", "12", "--rate", std::to_string(6 * kMiB)},
-       true, false, {"leak"}},
+       true,
+       false,
+       {"leak"}},
       {"lw-e2e-warmup",
        {"--mode", "plateau", "--base", "10", "--rate", std::to_string(3 * kMiB), "--period", "8"},
-       false, false, {"warmup", "step", "flat"}},
+       false,
+       false,
+       {"warmup", "step", "flat"}},
       {"lw-e2e-gc",
        {"--mode", "sawtooth", "--base", "20", "--peak", "16", "--rate", std::to_string(6 * kMiB)},
-       false, false, {"sawtooth"}},
-      {"lw-e2e-steps", {"--mode", "steps", "--peak", "12", "--period", "4", "--bursts", "3"}, false,
-       false, {"step", "warmup"}},
-      {"lw-e2e-file", {"--mode", "file", "--peak", "96", "--rate", std::to_string(kMiB)}, false,
-       false, {"flat", "noisy"}},
+       false,
+       false,
+       {"sawtooth"}},
+      {"lw-e2e-steps",
+       {"--mode", "steps", "--peak", "12", "--period", "4", "--bursts", "3"},
+       false,
+       false,
+       {"step", "warmup"}},
+      {"lw-e2e-file",
+       {"--mode", "file", "--peak", "96", "--rate", std::to_string(kMiB)},
+       false,
+       false,
+       {"flat", "noisy"}},
       {"lw-e2e-fdleak", {"--mode", "fdleak", "--rate", "5"}, false, true, {}},
       {"lw-e2e-idle", {"--mode", "idle", "--base", "8"}, false, false, {"flat"}},
   };
@@ -66,9 +84,11 @@ TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integr
   for (int i = 0; i < 3; ++i) {
     siblings.push_back(start({"lw-e2e-sib", {"--mode", "idle", "--base", "8"}, false, false, {}}));
   }
-  siblings.push_back(
-      start({"lw-e2e-sib", {"--mode", "leak", "--base", "8", "--rate", std::to_string(kMiB)}, true,
-             false, {}}));
+  siblings.push_back(start({"lw-e2e-sib",
+                            {"--mode", "leak", "--base", "8", "--rate", std::to_string(kMiB)},
+                            true,
+                            false,
+                            {}}));
 
   Daemon d(fast_config_yaml("export:\n  top_k: 5\n  include:\n    - comm: \"lw-e2e-.*\"\n"));
   const auto t0 = std::chrono::steady_clock::now();

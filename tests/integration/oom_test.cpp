@@ -1,15 +1,15 @@
 // Real OOM kills in a real v1/v2 memory cgroup, seen by the real daemon: counted, attributed to
 // the victim from the kernel log, explained from the daemon's history, and forecast beforehand.
 
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 
@@ -80,8 +80,9 @@ TEST_CASE("oom: a real OOM kill is counted, attributed and explained; the foreca
           "[integration][oom]") {
   TestCgroup cg("lw-test-oom-" + std::to_string(::getpid()));
   if (!cg.ok()) {
-    WARN("SKIPPED: no writable memory cgroup controller on this host (need root and v1 memory or "
-         "v2 with the memory controller)");
+    WARN(
+        "SKIPPED: no writable memory cgroup controller on this host (need root and v1 memory or "
+        "v2 with the memory controller)");
     return;
   }
   constexpr std::uint64_t kLimit = 96ULL << 20;
@@ -168,9 +169,9 @@ TEST_CASE("oom: a cgroup created, used, emptied and removed mid-scan leaves no e
               .has_value();
         },
         10s));
-    CHECK(find_sample(d.scrape(), "leakwatch_cgroup_memory_working_set_bytes",
-                      {{"cgroup", cg.rel()}})
-              .value_or(0) >= 8.0 * (1 << 20));
+    CHECK(
+        find_sample(d.scrape(), "leakwatch_cgroup_memory_working_set_bytes", {{"cgroup", cg.rel()}})
+            .value_or(0) >= 8.0 * (1 << 20));
     c.stop(SIGTERM, 5s);
   }
   REQUIRE(wait_until([&] { return ::rmdir(cg.path().c_str()) == 0; }, 10s));

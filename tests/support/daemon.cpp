@@ -6,8 +6,12 @@
 
 namespace lw::testing {
 
-std::string daemon_path() { return LW_BINARY_DIR "/daemon/leakwatchd"; }
-std::string workload_path() { return LW_BINARY_DIR "/tests/lw_workload"; }
+std::string daemon_path() {
+  return LW_BINARY_DIR "/daemon/leakwatchd";
+}
+std::string workload_path() {
+  return LW_BINARY_DIR "/tests/lw_workload";
+}
 
 std::string fast_config_yaml(const std::string& extra) {
   return "scan:\n"

@@ -61,8 +61,7 @@ std::vector<MetricSample> parse_exposition(const std::string& text) {
   return out;
 }
 
-std::optional<double> find_sample(const std::vector<MetricSample>& samples,
-                                  const std::string& name,
+std::optional<double> find_sample(const std::vector<MetricSample>& samples, const std::string& name,
                                   const std::map<std::string, std::string>& labels) {
   for (const auto& s : samples) {
     if (s.name != name) {

@@ -19,8 +19,7 @@ struct MetricSample {
 std::vector<MetricSample> parse_exposition(const std::string& text);
 
 // The first sample with that name whose labels include every given (name, value).
-std::optional<double> find_sample(const std::vector<MetricSample>& samples,
-                                  const std::string& name,
+std::optional<double> find_sample(const std::vector<MetricSample>& samples, const std::string& name,
                                   const std::map<std::string, std::string>& labels = {});
 
 // Series (name + sorted labels) that occur more than once.

@@ -1,8 +1,8 @@
 #include "support/process.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <utility>
@@ -88,8 +88,8 @@ std::optional<std::string> Child::read_line(std::chrono::milliseconds timeout) {
       return std::nullopt;
     }
     const auto left = std::max<std::chrono::milliseconds::rep>(
-        0, std::chrono::duration_cast<std::chrono::milliseconds>(
-               deadline - std::chrono::steady_clock::now())
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now())
                .count());
     pollfd p{out_fd_, POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(left));
@@ -159,8 +159,8 @@ std::optional<int> Child::stop(int sig, std::chrono::milliseconds timeout) {
     return status_;
   }
   ::kill(pid_, sig);
-  const bool exited = wait_until([&] { return poll_exit().has_value(); }, timeout,
-                                 std::chrono::milliseconds(10));
+  const bool exited =
+      wait_until([&] { return poll_exit().has_value(); }, timeout, std::chrono::milliseconds(10));
   if (!exited) {
     ::kill(pid_, SIGKILL);
     int st = 0;

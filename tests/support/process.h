@@ -4,13 +4,13 @@
 // a bounded timeout (poll), stop and reap. Plus wait_until(): poll a condition until it holds or
 // a deadline passes — the only way tests wait.
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace lw::testing {
 

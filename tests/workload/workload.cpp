@@ -188,8 +188,8 @@ int main(int argc, char** argv) {
     // Over-allocate to align on 2 MiB, then ask for huge pages and touch.
     auto* raw = static_cast<char*>(::mmap(nullptr, len + 2 * kMiB, PROT_READ | PROT_WRITE,
                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    char* aligned = reinterpret_cast<char*>(
-        (reinterpret_cast<std::uintptr_t>(raw) + 2 * kMiB - 1) & ~(2 * kMiB - 1));
+    char* aligned = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(raw) + 2 * kMiB - 1) &
+                                            ~(2 * kMiB - 1));
     ::madvise(aligned, len, MADV_HUGEPAGE);
     std::memset(aligned, 1, len);
   }
