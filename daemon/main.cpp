@@ -247,7 +247,7 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "leakwatchd: fatal: %s\n", e.what());
+    (void)std::fprintf(stderr, "leakwatchd: fatal: %s\n", e.what());
     return EXIT_FAILURE;
   }
 }

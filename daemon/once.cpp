@@ -1,5 +1,6 @@
 #include "daemon/once.h"
 
+#include <array>
 #include <cinttypes>
 #include <cstdio>
 #include <iomanip>
@@ -57,21 +58,21 @@ void print_text(const analysis::Report& r, const scan::ScanStats& st, std::ostre
     out << ".\n";
   }
   out << "\nTOP PROCESSES BY PRIVATE MEMORY (anon + swap)\n";
-  char line[512];
-  std::snprintf(line, sizeof(line), "%8s  %-16s %10s %10s %10s %10s %10s %7s  %s\n", "PID", "COMM",
+  std::array<char, 512> line{};
+  (void)std::snprintf(line.data(), line.size(), "%8s  %-16s %10s %10s %10s %10s %10s %7s  %s\n", "PID", "COMM",
                 "PRIVATE", "RSS", "ANON", "SWAP", "PSS", "FDS", "PATTERN");
-  out << line;
+  out << line.data();
   std::size_t shown = 0;
   for (const auto& p : r.processes) {
     if (!p.alive || shown++ >= 15) {
       continue;
     }
-    std::snprintf(line, sizeof(line), "%8d  %-16.16s %10s %10s %10s %10s %10s %7s  %s\n", p.id.pid,
+    (void)std::snprintf(line.data(), line.size(), "%8d  %-16.16s %10s %10s %10s %10s %10s %7s  %s\n", p.id.pid,
                   p.comm.c_str(), bytes(p.private_bytes()).c_str(), bytes(p.rss_bytes).c_str(),
                   bytes(p.anon_bytes).c_str(), bytes(p.swap_bytes).c_str(),
                   bytes(p.pss_bytes).c_str(), count(p.open_fds).c_str(),
                   p.memory.pattern.empty() ? "-" : p.memory.pattern.c_str());
-    out << line;
+    out << line.data();
   }
   out << "\n" << r.self.processes_scanned << " processes sampled";
   if (st.denied > 0 || r.self.smaps_skipped_denied > 0) {

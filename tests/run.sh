@@ -16,6 +16,9 @@ echo "== build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 
+echo "== static analysis (clang-tidy, .clang-tidy at the root)"
+git ls-files 'lib/*.cpp' 'daemon/*.cpp' | xargs -P"$jobs" -n4 clang-tidy -p build --quiet
+
 echo "== tests"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 900)
 

@@ -1,5 +1,6 @@
 #include "base/fd.h"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -24,8 +25,9 @@ Error error_from_errno(int err, std::string_view what) {
   }
   std::string detail(what);
   detail += ": ";
-  detail += std::strerror(
-      err);  // NOLINT(concurrency-mt-unsafe): glibc's strerror is MT-safe for known errnos
+  std::array<char, 128> buf{};
+  // GNU strerror_r: returns a pointer to the message (in buf or a static string), never fails.
+  detail += ::strerror_r(err, buf.data(), buf.size());
   return Error{kind, std::move(detail)};
 }
 

@@ -17,7 +17,7 @@ std::optional<double> parse_decimal(std::string_view s) {
   if (!whole) {
     return std::nullopt;
   }
-  double value = static_cast<double>(*whole);
+  auto value = static_cast<double>(*whole);
   if (dot != std::string_view::npos) {
     const std::string_view frac = s.substr(dot + 1);
     if (frac.empty() || frac.size() > 18) {

@@ -25,7 +25,7 @@ using WallTime = std::chrono::system_clock::time_point;
 struct ProcessId {
   std::int32_t pid = 0;
   std::uint64_t start_ticks = 0;
-  auto operator<=>(const ProcessId&) const = default;
+  auto operator<=>(const ProcessId&) const = default;  // NOLINT(modernize-use-nullptr): tidy 14 bug
 };
 
 struct ProcessSample {
