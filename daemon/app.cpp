@@ -1,10 +1,10 @@
 #include "daemon/app.h"
 
+#include <array>
 #include <csignal>
 
-#include <systemd/sd-daemon.h>
-
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 
 #include "daemon/options.h"
 
@@ -22,9 +22,10 @@ std::string human_bytes(std::optional<std::uint64_t> b) {
   if (!b) {
     return "?";
   }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f GiB", static_cast<double>(*b) / (1024.0 * 1024 * 1024));
-  return buf;
+  std::array<char, 32> buf{};
+  (void)std::snprintf(buf.data(), buf.size(), "%.1f GiB",
+                      static_cast<double>(*b) / (1024.0 * 1024 * 1024));
+  return buf.data();
 }
 
 // Logs at most once per period per key; library code only counts, the daemon decides to log.
@@ -86,6 +87,8 @@ Status App::start() {
   }
   spdlog::info("memory cgroups: {} layout; kernel log: {}", scanner_->cgroup_layout_name(),
                scanner_->kmsg_open() ? "readable" : "unreadable (OOM kills counted from counters)");
+  persistence_ = std::make_unique<Persistence>(cfg_);
+  persistence_->restore(scanner_->mutable_history());
   auto server = http::HttpServer::start(server_options(cfg_), board_, collectable_,
                                         [this] { return health(); });
   if (!server) {
@@ -165,10 +168,11 @@ void App::scan_loop(const std::stop_token& stop) {
             ev.peak_private_bytes ? std::to_string(*ev.peak_private_bytes) : "?",
             ev.growth_bytes_per_second ? std::to_string(*ev.growth_bytes_per_second) : "?",
             ev.pattern_before,
-            ev.was_suspect ? "flagged " + std::to_string(static_cast<long>(
-                                              ev.flagged_seconds_before.value_or(0))) +
-                                 " s before"
-                           : "not flagged",
+            ev.was_suspect
+                ? "flagged " +
+                      std::to_string(static_cast<long>(ev.flagged_seconds_before.value_or(0))) +
+                      " s before"
+                : "not flagged",
             ev.lifetime_seconds ? std::to_string(static_cast<long>(*ev.lifetime_seconds)) : "?");
       }
       std::size_t suspects = 0;
@@ -185,6 +189,7 @@ void App::scan_loop(const std::stop_token& stop) {
         ready_sent = true;
       }
     }
+    persistence_->maybe_save(scanner_->history(), cfg_.store.snapshot_interval);
     next += cfg_.scan.interval;
     const auto after = std::chrono::steady_clock::now();
     if (next < after) {
@@ -197,8 +202,8 @@ void App::scan_loop(const std::stop_token& stop) {
       }
       auto wake = next;
       if (watchdog) {
-        wake = std::min(wake, std::chrono::steady_clock::now() +
-                                  std::chrono::microseconds(watchdog_usec / 2));
+        wake = std::min(
+            wake, std::chrono::steady_clock::now() + std::chrono::microseconds(watchdog_usec / 2));
       }
       std::unique_lock lock(mu_);
       cv_.wait_until(lock, stop, wake, [this] { return pending_cfg_.has_value(); });
@@ -256,6 +261,9 @@ int App::run() {
     cv_.notify_all();
     if (thread_.joinable()) {
       thread_.join();
+    }
+    if (persistence_) {
+      persistence_->save_at_shutdown(scanner_->history());
     }
     if (server_) {
       server_->stop();

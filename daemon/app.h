@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "config/config.h"
+#include "daemon/persistence.h"
 #include "daemon/scanner.h"
 #include "export/leak_collectable.h"
 #include "export/report_board.h"
@@ -42,6 +43,7 @@ class App {
   std::string config_path_;
   std::optional<std::string> listen_override_, proc_override_, sys_override_;
   std::unique_ptr<Scanner> scanner_;
+  std::unique_ptr<Persistence> persistence_;  // the history snapshot in paths.state_dir
   exporter::ReportBoard board_;
   exporter::LeakCollectable collectable_{board_};
   std::unique_ptr<http::HttpServer> server_;

@@ -38,6 +38,8 @@ class Scanner {
   const scan::ScanStats& last_stats() const { return last_stats_; }
   analysis::SelfReport& self() { return self_; }
   const analysis::History& history() const { return history_; }
+  // For restoring a snapshot before the first scan (daemon/persistence.h).
+  analysis::History& mutable_history() { return history_; }
 
  private:
   void accumulate(const scan::ScanStats& s);

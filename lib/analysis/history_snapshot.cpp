@@ -72,20 +72,20 @@ void put_sample(std::string& out, const scan::ProcessSample& p) {
 // The fields of SmapsRollup, in declaration order (the payload's order).
 template <typename Smaps>
 auto smaps_fields(Smaps& s) {
-  return std::array{&s.rss_bytes,           &s.pss_bytes,          &s.pss_anon_bytes,
-                    &s.pss_file_bytes,      &s.pss_shmem_bytes,    &s.private_clean_bytes,
-                    &s.private_dirty_bytes, &s.swap_bytes,         &s.swap_pss_bytes,
-                    &s.anon_huge_pages_bytes};
+  return std::array{&s.rss_bytes,           &s.pss_bytes,
+                    &s.pss_anon_bytes,      &s.pss_file_bytes,
+                    &s.pss_shmem_bytes,     &s.private_clean_bytes,
+                    &s.private_dirty_bytes, &s.swap_bytes,
+                    &s.swap_pss_bytes,      &s.anon_huge_pages_bytes};
 }
 
 // The optional u64 fields of CgroupSample, in declaration order (the payload's order).
 template <typename Sample>
 auto cgroup_fields(Sample& c) {
-  return std::array{&c.usage_bytes,         &c.anon_bytes,       &c.file_bytes,
-                    &c.shmem_bytes,         &c.kernel_bytes,     &c.sock_bytes,
-                    &c.anon_thp_bytes,      &c.inactive_file_bytes, &c.swap_bytes,
-                    &c.limit_bytes,         &c.high_bytes,       &c.swap_limit_bytes,
-                    &c.oom_events,          &c.oom_kill_events,  &c.failcnt};
+  return std::array{&c.usage_bytes,  &c.anon_bytes,      &c.file_bytes,     &c.shmem_bytes,
+                    &c.kernel_bytes, &c.sock_bytes,      &c.anon_thp_bytes, &c.inactive_file_bytes,
+                    &c.swap_bytes,   &c.limit_bytes,     &c.high_bytes,     &c.swap_limit_bytes,
+                    &c.oom_events,   &c.oom_kill_events, &c.failcnt};
 }
 
 void put_process(std::string& out, const ProcessEntry& e) {
@@ -465,7 +465,8 @@ Status restore_history(History& history, std::string_view file_bytes, std::int64
   std::int64_t snapshot_steady = now_steady_ms;
   if (!times.empty()) {
     const store::TimeIndex::Entry newest = *times.at(times.newest_seq());
-    const std::int64_t elapsed = std::max<std::int64_t>(0, wrapping_sub(now_wall_ms, newest.wall_ms));
+    const std::int64_t elapsed =
+        std::max<std::int64_t>(0, wrapping_sub(now_wall_ms, newest.wall_ms));
     snapshot_steady = wrapping_sub(now_steady_ms, elapsed);
     delta = wrapping_sub(snapshot_steady, newest.steady_ms);
     times.shift_steady(delta);

@@ -2,8 +2,6 @@
 // and on SIGTERM, reloaded on start (running processes continue their series, exited ones come
 // back as dead-process history), and a corrupt file is discarded with one warning, never fatal.
 
-#include <sys/wait.h>
-
 #include <chrono>
 #include <csignal>
 #include <cstddef>
@@ -11,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 
@@ -31,8 +31,7 @@ Child start_workload(const std::vector<std::string>& args) {
 }
 
 double wall_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // The "history" array of /api/v1/processes/<pid>: [t, bytes] pairs, oldest first.
@@ -94,9 +93,9 @@ TEST_CASE("persist: the history survives a daemon restart", "[integration][persi
   FakeRoot tmp;
   const std::filesystem::path state_dir = tmp / "var/lib/leakwatch";  // created by the daemon
   const std::filesystem::path snap = state_dir / "history.snap";
-  const std::string yaml = fast_config_yaml(
-      "export:\n  include:\n    - comm: \"lw-persist-.*\"\npaths:\n  state_dir: " +
-      state_dir.string() + "\n");
+  const std::string yaml =
+      fast_config_yaml("export:\n  include:\n    - comm: \"lw-persist-.*\"\npaths:\n  state_dir: " +
+                       state_dir.string() + "\n");
   Child leak = start_workload(
       {"--mode", "leak", "--name", "lw-persist-leak", "--base", "8", "--rate", "262144"});
   Child gone = start_workload({"--mode", "idle", "--name", "lw-persist-gone", "--base", "2"});

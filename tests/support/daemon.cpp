@@ -36,7 +36,13 @@ std::string fast_config_yaml(const std::string& extra) {
 }
 
 Daemon::Daemon(const std::string& yaml, const std::vector<std::string>& extra_args) {
-  dir_.file("leakwatch.yaml", yaml);
+  // Each daemon gets its own state directory, so tests never share (or write to /var/lib) history.
+  std::string config = yaml;
+  if (config.find("state_dir:") == std::string::npos &&
+      config.find("paths:") == std::string::npos) {
+    config += "paths:\n  state_dir: " + (dir_ / "state").string() + "\n";
+  }
+  dir_.file("leakwatch.yaml", config);
   config_path_ = (dir_ / "leakwatch.yaml").string();
   std::vector<std::string> argv{daemon_path(), "--config", config_path_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());

@@ -1,0 +1,186 @@
+#include "daemon/persistence.h"
+
+#include <cerrno>
+#include <exception>
+#include <string_view>
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include "analysis/history_snapshot.h"
+#include "base/fd.h"
+#include "base/text.h"
+#include "procfs/pid_stat.h"
+#include "store/snapshot_file.h"
+
+namespace lw::daemon {
+
+namespace {
+
+constexpr const char* kFileName = "history.snap";
+// Far above any real snapshot (2,000 processes x 6 h is about 7 MiB), but bounded: a huge file in
+// the state directory must not exhaust memory at start.
+constexpr std::size_t kMaxSnapshotBytes = std::size_t{1} << 30;
+constexpr auto kWarnPeriod = std::chrono::hours(1);
+
+std::int64_t ms_since_epoch(auto time_point) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time_point.time_since_epoch())
+      .count();
+}
+
+double ms_between(Persistence::Clock::time_point a, Persistence::Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// mkdir -p with mode 0750 for the directories it creates (systemd's StateDirectory= normally
+// exists already; this covers a hand-started daemon).
+Status make_dirs(const std::string& dir) {
+  for (std::size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') {
+      continue;
+    }
+    const std::string prefix = dir.substr(0, pos);
+    if (::mkdir(prefix.c_str(), 0750) != 0 && errno != EEXIST) {
+      Error e = error_from_errno(errno, "mkdir " + prefix);
+      e.kind = ErrorKind::kIo;
+      return e;
+    }
+  }
+  return Ok{};
+}
+
+// /proc/sys/kernel/random/boot_id: a new random UUID at every boot. "" when unreadable.
+std::string read_boot_id(const std::string& procfs) {
+  std::string buf;
+  const std::string path = procfs + "/sys/kernel/random/boot_id";
+  auto text = read_all_at(AT_FDCWD, path.c_str(), buf, 256);
+  return text ? std::string(text::trim(*text)) : std::string();
+}
+
+// Whether the process (pid, starttime) exists now: its stat parses and has that start time, and
+// it is not a zombie (whose memory readings are gone).
+bool still_running(const std::string& procfs, const scan::ProcessId& id, std::string& buf) {
+  const std::string dir = procfs + "/" + std::to_string(id.pid);
+  auto fd = open_at(AT_FDCWD, dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (!fd) {
+    return false;
+  }
+  const auto stat = read_parsed(fd->get(), "stat", buf, procfs::parse_pid_stat);
+  return stat && stat->start_time_ticks == id.start_ticks && stat->state != 'Z' &&
+         stat->state != 'X';
+}
+
+// The step of a write_file_atomically() error ("create", "write", "fsync", "close", "rename"),
+// or "directory" for the final directory sync.
+std::string failure_kind(std::string_view detail) {
+  const std::string_view first = detail.substr(0, detail.find(' '));
+  for (const std::string_view k : {"create", "write", "fsync", "close", "rename", "mkdir"}) {
+    if (first == k) {
+      return std::string(k);
+    }
+  }
+  return "directory";
+}
+
+}  // namespace
+
+Persistence::Persistence(const config::Config& cfg)
+    : state_dir_(cfg.paths.state_dir),
+      path_(cfg.paths.state_dir + "/" + kFileName),
+      procfs_(cfg.paths.procfs),
+      boot_id_(read_boot_id(cfg.paths.procfs)),
+      last_save_(Clock::now()) {}
+
+void Persistence::restore(analysis::History& history) {
+  const auto t0 = Clock::now();
+  auto bytes = store::read_file(path_, kMaxSnapshotBytes);
+  if (!bytes) {
+    if (bytes.error().kind != ErrorKind::kGone) {  // missing: first start, nothing to say
+      spdlog::warn("cannot read snapshot {}: {}; starting with an empty history", path_,
+                   bytes.error().detail);
+    }
+    return;
+  }
+  std::string buf;
+  const auto running = [this, &buf](const scan::ProcessId& id) {
+    return still_running(procfs_, id, buf);
+  };
+  const Status st = analysis::restore_history(history, *bytes, ms_since_epoch(Clock::now()),
+                                              ms_since_epoch(std::chrono::system_clock::now()),
+                                              running, boot_id_);
+  if (!st) {
+    spdlog::warn("discarding snapshot {}: {}", path_, st.error().detail);
+    return;
+  }
+  std::size_t alive = 0;
+  for (const auto& [id, e] : history.processes()) {
+    alive += e.alive ? 1 : 0;
+  }
+  spdlog::info(
+      "restored history: {} processes, {} cgroups, {} scans ({} processes still running) from {} "
+      "in {:.0f} ms",
+      history.processes().size(), history.cgroups().size(), history.times().size(), alive, path_,
+      ms_between(t0, Clock::now()));
+}
+
+void Persistence::maybe_save(const analysis::History& history, std::chrono::milliseconds interval) {
+  if (interval.count() <= 0 || Clock::now() - last_save_ < interval) {
+    return;
+  }
+  // The next attempt is an interval later whether or not this one worked: no retry storm.
+  last_save_ = Clock::now();
+  (void)write(history, false);
+}
+
+void Persistence::save_at_shutdown(const analysis::History& history) {
+  (void)write(history, true);
+}
+
+bool Persistence::write(const analysis::History& history, bool shutdown) {
+  const auto t0 = Clock::now();
+  if (const Status dir = make_dirs(state_dir_); !dir) {
+    report_failure("mkdir", dir.error().detail, shutdown);
+    return false;
+  }
+  std::string bytes;
+  try {
+    bytes = analysis::serialize_history(history, boot_id_);
+  } catch (const std::exception& e) {  // bad_alloc: the one thing that can throw here
+    report_failure("serialize", e.what(), shutdown);
+    return false;
+  }
+  if (const Status st = store::write_file_atomically(path_, bytes); !st) {
+    report_failure(failure_kind(st.error().detail), st.error().detail, shutdown);
+    return false;
+  }
+  const double took = ms_between(t0, Clock::now());
+  if (failures_ > 0) {
+    spdlog::info("history snapshot {} written again after {} failed attempts", path_, failures_);
+    failures_ = 0;
+    last_warned_.clear();
+  }
+  if (shutdown) {
+    spdlog::info("saved history snapshot {}: {} KiB, {} processes, {} scans, in {:.0f} ms", path_,
+                 bytes.size() / 1024, history.processes().size(), history.times().size(), took);
+  } else {
+    spdlog::debug("saved history snapshot {}: {} KiB in {:.0f} ms", path_, bytes.size() / 1024,
+                  took);
+  }
+  return true;
+}
+
+void Persistence::report_failure(const std::string& kind, const std::string& detail,
+                                 bool shutdown) {
+  ++failures_;
+  const auto now = Clock::now();
+  const auto it = last_warned_.find(kind);
+  if (!shutdown && it != last_warned_.end() && now - it->second < kWarnPeriod) {
+    return;
+  }
+  last_warned_[kind] = now;
+  spdlog::warn("cannot save history snapshot {}: {}{}", path_, detail,
+               shutdown ? "; the previous snapshot, if any, stays" : "; carrying on");
+}
+
+}  // namespace lw::daemon

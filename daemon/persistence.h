@@ -1,0 +1,53 @@
+#pragma once
+
+// The history snapshot's life in the daemon (SPEC "History (the store)"): restored from
+// <paths.state_dir>/history.snap at start, written atomically every store.snapshot_interval from
+// the scan loop and once more on SIGTERM, after the scan thread stopped. Never fatal: a missing
+// file is silent, a bad one is discarded with one warning, a failed write is logged (once per
+// kind of failure per hour, always at shutdown) and the daemon carries on. The calls run on one
+// thread at a time (start, then the scan thread, then the main thread after joining it), as the
+// History requires.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "analysis/history.h"
+#include "config/config.h"
+
+namespace lw::daemon {
+
+class Persistence {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit Persistence(const config::Config& cfg);
+
+  const std::string& path() const { return path_; }
+
+  // Replaces `history` with the snapshot, if there is a usable one, and logs one line. Processes
+  // whose (pid, starttime) is gone from procfs (or that ran in another boot) come back dead.
+  void restore(analysis::History& history);
+
+  // From the scan loop after each scan: writes the snapshot when `interval` has passed since the
+  // last write (or the start). A zero interval writes only at shutdown.
+  void maybe_save(const analysis::History& history, std::chrono::milliseconds interval);
+
+  // On SIGTERM/SIGINT, once the scan thread has stopped.
+  void save_at_shutdown(const analysis::History& history);
+
+ private:
+  bool write(const analysis::History& history, bool shutdown);
+  void report_failure(const std::string& kind, const std::string& detail, bool shutdown);
+
+  std::string state_dir_;
+  std::string path_;
+  std::string procfs_;
+  std::string boot_id_;
+  Clock::time_point last_save_;
+  std::map<std::string, Clock::time_point> last_warned_;  // failure kind -> last warning
+  std::uint64_t failures_ = 0;                            // failed writes since the last good one
+};
+
+}  // namespace lw::daemon
