@@ -59,19 +59,19 @@ void print_text(const analysis::Report& r, const scan::ScanStats& st, std::ostre
   }
   out << "\nTOP PROCESSES BY PRIVATE MEMORY (anon + swap)\n";
   std::array<char, 512> line{};
-  (void)std::snprintf(line.data(), line.size(), "%8s  %-16s %10s %10s %10s %10s %10s %7s  %s\n", "PID", "COMM",
-                "PRIVATE", "RSS", "ANON", "SWAP", "PSS", "FDS", "PATTERN");
+  (void)std::snprintf(line.data(), line.size(), "%8s  %-16s %10s %10s %10s %10s %10s %7s  %s\n",
+                      "PID", "COMM", "PRIVATE", "RSS", "ANON", "SWAP", "PSS", "FDS", "PATTERN");
   out << line.data();
   std::size_t shown = 0;
   for (const auto& p : r.processes) {
     if (!p.alive || shown++ >= 15) {
       continue;
     }
-    (void)std::snprintf(line.data(), line.size(), "%8d  %-16.16s %10s %10s %10s %10s %10s %7s  %s\n", p.id.pid,
-                  p.comm.c_str(), bytes(p.private_bytes()).c_str(), bytes(p.rss_bytes).c_str(),
-                  bytes(p.anon_bytes).c_str(), bytes(p.swap_bytes).c_str(),
-                  bytes(p.pss_bytes).c_str(), count(p.open_fds).c_str(),
-                  p.memory.pattern.empty() ? "-" : p.memory.pattern.c_str());
+    (void)std::snprintf(
+        line.data(), line.size(), "%8d  %-16.16s %10s %10s %10s %10s %10s %7s  %s\n", p.id.pid,
+        p.comm.c_str(), bytes(p.private_bytes()).c_str(), bytes(p.rss_bytes).c_str(),
+        bytes(p.anon_bytes).c_str(), bytes(p.swap_bytes).c_str(), bytes(p.pss_bytes).c_str(),
+        count(p.open_fds).c_str(), p.memory.pattern.empty() ? "-" : p.memory.pattern.c_str());
     out << line.data();
   }
   out << "\n" << r.self.processes_scanned << " processes sampled";

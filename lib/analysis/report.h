@@ -16,8 +16,8 @@
 namespace lw::analysis {
 
 // Growth pattern names as exported in leakwatch_process_growth_pattern{pattern}.
-inline constexpr std::array<const char*, 7> kPatternNames = {
-    "flat", "warmup", "sawtooth", "step", "noisy", "growing", "leak"};
+inline constexpr std::array<const char*, 7> kPatternNames = {"flat",  "warmup",  "sawtooth", "step",
+                                                             "noisy", "growing", "leak"};
 
 struct WindowRate {
   std::string window;                      // "15m", "1h", "6h" (config text)

@@ -80,7 +80,7 @@ struct Config {
     // The period the *_per_hour thresholds refer to. 1h in production; divide it with every other
     // duration to run the same analysis on a compressed clock (tests run at 1/60: 1m).
     Duration rate_period{std::chrono::hours(1)};  // history needed before a verdict
-    double min_growth_ratio_per_hour = 0.05;          // relative growth of private memory, per hour
+    double min_growth_ratio_per_hour = 0.05;      // relative growth of private memory, per hour
     std::uint64_t min_growth_bytes_per_hour = 1ULL << 20;  // absolute, per hour
     double min_fd_growth_per_hour = 10;                    // FDs per hour
     double suspect_score = 0.7;                            // score at or above -> suspect
