@@ -160,6 +160,13 @@ void App::scan_loop(const std::stop_token& stop) {
                      st.cgroup_errors, st.system_errors);
       }
       for (const auto& ev : events) {
+        if (ev.pid == 0) {
+          spdlog::warn(
+              "OOM kill seen in the counters only (victim unknown: kernel log unreadable "
+              "or overwritten) in cgroup '{}'",
+              ev.cgroup.empty() ? "?" : ev.cgroup);
+          continue;
+        }
         spdlog::warn(
             "OOM kill: pid {} ({}) in cgroup '{}' [{}]; anon-rss {} at death, peak {}, growth {} "
             "B/s, pattern '{}', {}; lived {} s",

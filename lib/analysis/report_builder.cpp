@@ -679,10 +679,22 @@ std::shared_ptr<const Report> ReportBuilder::build(History& history, const scan:
       p.history = process_history(history, history.processes().at(p.id), now_ms - longest);
     }
   }
-  std::sort(report->processes.begin(), report->processes.end(),
-            [](const ProcessReport& a, const ProcessReport& b) {
-              return a.private_bytes().value_or(0) > b.private_bytes().value_or(0);
-            });
+  // Largest private memory first. Sort (key, index) pairs and permute once: ProcessReport is big.
+  {
+    std::vector<std::pair<std::uint64_t, std::size_t>> keys;
+    keys.reserve(report->processes.size());
+    for (std::size_t i = 0; i < report->processes.size(); ++i) {
+      keys.emplace_back(report->processes[i].private_bytes().value_or(0), i);
+    }
+    std::stable_sort(keys.begin(), keys.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<ProcessReport> sorted;
+    sorted.reserve(keys.size());
+    for (const auto& [key, i] : keys) {
+      sorted.push_back(std::move(report->processes[i]));
+    }
+    report->processes = std::move(sorted);
+  }
 
   // Groups.
   std::map<std::string, GroupReport> groups;
