@@ -63,13 +63,12 @@ bool History::make_room() {
   return true;
 }
 
-void History::add_process(const scan::ProcessSample& p, std::uint64_t seq,
-                          const ProcessRules& rules, const IdentityLookup& identity) {
-  const std::string& unit = p.unit;
+bool History::apply_rules(ProcessEntry& e, const scan::ProcessSample& p, const ProcessRules& rules,
+                          const IdentityLookup& identity) const {
   ProcessFacts facts;
   facts.comm = p.comm;
   facts.cgroup = p.cgroup;
-  facts.unit = unit;
+  facts.unit = p.unit;
   facts.pid = p.id.pid;
   if (rules.needs_identity && identity) {
     const auto [exe, cmdline] = identity(p.id);
@@ -77,21 +76,29 @@ void History::add_process(const scan::ProcessSample& p, std::uint64_t seq,
     facts.cmdline = cmdline;
   }
   if (rules.excluded(facts)) {
+    return false;
+  }
+  e.comm = text::sanitize_utf8(p.comm, options_.max_label_bytes);
+  e.group = text::sanitize_utf8(rules.group_of(facts), options_.max_label_bytes);
+  e.cgroup = text::sanitize_utf8(p.cgroup, 4 * options_.max_label_bytes);
+  e.unit = text::sanitize_utf8(p.unit, options_.max_label_bytes);
+  e.included = rules.included(facts);
+  e.smaps_forced = rules.smaps_forced(facts);
+  return true;
+}
+
+void History::add_process(const scan::ProcessSample& p, std::uint64_t seq,
+                          const ProcessRules& rules, const IdentityLookup& identity) {
+  ProcessEntry e(options_.chunk_samples);
+  e.id = p.id;
+  e.first_seq = seq;
+  if (!apply_rules(e, p, rules, identity)) {
     excluded_[p.id] = seq;
     return;
   }
   if (!make_room()) {
     return;
   }
-  ProcessEntry e(options_.chunk_samples);
-  e.id = p.id;
-  e.comm = text::sanitize_utf8(p.comm, options_.max_label_bytes);
-  e.group = text::sanitize_utf8(rules.group_of(facts), options_.max_label_bytes);
-  e.cgroup = text::sanitize_utf8(p.cgroup, 4 * options_.max_label_bytes);
-  e.unit = text::sanitize_utf8(unit, options_.max_label_bytes);
-  e.included = rules.included(facts);
-  e.smaps_forced = rules.smaps_forced(facts);
-  e.first_seq = seq;
   procs_.emplace(p.id, std::move(e));
 }
 
@@ -114,6 +121,14 @@ void History::ingest(const scan::Snapshot& snap, const ProcessRules& rules,
       }
     }
     ProcessEntry& e = it->second;
+    // A process that renamed itself (execve, or prctl(PR_SET_NAME) after fork) gets its labels,
+    // group and include/exclude decisions again: a shell wrapper that execs a service must not
+    // stay "sh" for life.
+    if (p.comm != e.last.comm && e.last_seen_seq != 0 && !apply_rules(e, p, rules, identity)) {
+      excluded_[p.id] = seq;
+      procs_.erase(it);
+      continue;
+    }
     e.last = p;
     e.alive = true;
     e.last_seen_seq = seq;

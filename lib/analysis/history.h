@@ -133,6 +133,9 @@ class History {
   void restore_index(store::TimeIndex times, store::CompressedSeries<kSystemChannels> system);
 
  private:
+  // Sets labels, group and include/smaps flags from the rules; false when the process is excluded.
+  bool apply_rules(ProcessEntry& e, const scan::ProcessSample& p, const ProcessRules& rules,
+                   const IdentityLookup& identity) const;
   void add_process(const scan::ProcessSample& p, std::uint64_t seq, const ProcessRules& rules,
                    const IdentityLookup& identity);
   bool make_room();

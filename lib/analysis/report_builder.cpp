@@ -371,10 +371,12 @@ void ReportBuilder::analyse_cgroups(History& history, const scan::Snapshot& snap
     const bool excluded =
         std::any_of(options_.cgroups.exclude.begin(), options_.cgroups.exclude.end(),
                     [&](const std::regex& re) { return std::regex_match(c.path, re); });
+    // Exported: cgroups holding processes, using memory above the threshold, or that saw an OOM
+    // kill (a unit whose only process was killed keeps its counter visible).
     const bool big = c.usage_bytes.value_or(0) >= options_.cgroups.min_usage_bytes &&
                      options_.cgroups.min_usage_bytes > 0;
     if (!included || excluded || depth_of(c.path) > static_cast<int>(options_.cgroups.max_depth) ||
-        !(c.processes > 0 || big || c.path == "/")) {
+        !(c.processes > 0 || big || c.path == "/" || c.oom_kill_events.value_or(0) > 0)) {
       ++report.self.cgroups_skipped;
       continue;
     }
