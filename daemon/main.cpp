@@ -284,7 +284,7 @@ int main(int argc, char** argv) {
   // glibc gives every thread that allocates its own malloc arena (64 MiB reserved, a few MiB
   // resident each); the HTTP workers only format the report. Two arenas keep the daemon's RSS
   // small at no measurable cost (tests/bench/RESULTS.md).
-  ::mallopt(M_ARENA_MAX, 2);
+  ::mallopt(M_ARENA_MAX, 2);  // NOLINT(concurrency-mt-unsafe): before any thread starts
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

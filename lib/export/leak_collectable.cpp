@@ -1,5 +1,6 @@
 #include "export/leak_collectable.h"
 
+#include <array>
 #include <cmath>
 #include <deque>
 #include <exception>
@@ -75,7 +76,7 @@ void add_process_families(Builder& b, const analysis::Report& r) {
     const char* help;
     std::optional<std::uint64_t> analysis::ProcessReport::*member;
   };
-  static const Gauge kGauges[] = {
+  static constexpr std::array<Gauge, 11> kGauges = {{
       {"leakwatch_process_resident_bytes", "Resident set size (VmRSS) of the process, bytes",
        &analysis::ProcessReport::rss_bytes},
       {"leakwatch_process_resident_anon_bytes", "Resident anonymous memory (RssAnon), bytes",
@@ -100,7 +101,7 @@ void add_process_families(Builder& b, const analysis::Report& r) {
       {"leakwatch_process_open_fds", "Open file descriptors", &analysis::ProcessReport::open_fds},
       {"leakwatch_process_max_fds", "Soft limit on open file descriptors (RLIMIT_NOFILE)",
        &analysis::ProcessReport::max_fds},
-  };
+  }};
   const auto labels = [](const analysis::ProcessReport& p) {
     return Labels{{"comm", p.comm}, {"group", p.group}, {"pid", std::to_string(p.id.pid)}};
   };
@@ -175,8 +176,8 @@ void add_process_families(Builder& b, const analysis::Report& r) {
     if (!exported(p)) {
       continue;
     }
-    const std::pair<const char*, const analysis::ResourceVerdict*> verdicts[] = {
-        {"memory", &p.memory}, {"fds", &p.fds}};
+    const std::array<std::pair<const char*, const analysis::ResourceVerdict*>, 2> verdicts = {
+        {{"memory", &p.memory}, {"fds", &p.fds}}};
     for (const auto& [resource, v] : verdicts) {
       auto l = labels(p);
       l.push_back({"resource", resource});
@@ -231,7 +232,7 @@ void add_cgroup_families(Builder& b, const analysis::Report& r) {
     const char* help;
     std::optional<std::uint64_t> S::*member;
   };
-  static const Gauge kGauges[] = {
+  static constexpr std::array<Gauge, 4> kGauges = {{
       {"leakwatch_cgroup_memory_usage_bytes",
        "Memory charged to the cgroup incl. page cache (memory.current / usage_in_bytes), bytes",
        &S::usage_bytes},
@@ -239,7 +240,7 @@ void add_cgroup_families(Builder& b, const analysis::Report& r) {
        &S::anon_bytes},
       {"leakwatch_cgroup_memory_file_bytes", "Page cache of the cgroup, bytes", &S::file_bytes},
       {"leakwatch_cgroup_memory_swap_bytes", "Swap used by the cgroup, bytes", &S::swap_bytes},
-  };
+  }};
   const auto labels = [](const analysis::CgroupReport& c) {
     Labels l{{"cgroup", c.path}};
     if (!c.unit.empty()) {
@@ -409,10 +410,14 @@ void add_self_families(Builder& b, const analysis::Report& r) {
                           "Files that could not be read or parsed, by reason; a process that "
                           "exits mid-scan is 'vanished'",
                           MetricType::Counter);
-  const std::pair<const char*, std::uint64_t> reasons[] = {
-      {"vanished", s.errors_gone}, {"denied", s.errors_denied}, {"parse", s.errors_parse},
-      {"io", s.errors_io},         {"cgroup", s.errors_cgroup}, {"system", s.errors_system},
-      {"kmsg", s.errors_kmsg}};
+  const std::array<std::pair<const char*, std::uint64_t>, 7> reasons = {
+      {{"vanished", s.errors_gone},
+       {"denied", s.errors_denied},
+       {"parse", s.errors_parse},
+       {"io", s.errors_io},
+       {"cgroup", s.errors_cgroup},
+       {"system", s.errors_system},
+       {"kmsg", s.errors_kmsg}}};
   for (const auto& [reason, n] : reasons) {
     Builder::add(errors, {{"reason", reason}}, static_cast<double>(n));
   }
@@ -424,10 +429,11 @@ void add_self_families(Builder& b, const analysis::Report& r) {
                {}, s.smaps_read_seconds_total);
   auto& skipped = b.family("leakwatch_smaps_skipped_total", "smaps_rollup reads skipped, by reason",
                            MetricType::Counter);
-  const std::pair<const char*, std::uint64_t> skips[] = {{"budget", s.smaps_skipped_budget},
-                                                         {"max_rss", s.smaps_skipped_max_rss},
-                                                         {"interval", s.smaps_skipped_interval},
-                                                         {"denied", s.smaps_skipped_denied}};
+  const std::array<std::pair<const char*, std::uint64_t>, 4> skips = {
+      {{"budget", s.smaps_skipped_budget},
+       {"max_rss", s.smaps_skipped_max_rss},
+       {"interval", s.smaps_skipped_interval},
+       {"denied", s.smaps_skipped_denied}}};
   for (const auto& [reason, n] : skips) {
     Builder::add(skipped, {{"reason", reason}}, static_cast<double>(n));
   }

@@ -1,5 +1,6 @@
 #include "scan/process_sampler.h"
 
+#include <array>
 #include <cerrno>
 #include <string_view>
 
@@ -200,12 +201,12 @@ bool ProcessSampler::sample_one(int pid, SteadyTime now, ProcessSample& out, Sca
       cached.unit = cgroup::systemd_unit(cached.cgroup).value_or("");
     }
     if (options_.read_identity) {
-      char target[4096];
-      const ssize_t n = ::readlinkat(dir->get(), "exe", target, sizeof(target));
+      std::array<char, 4096> target{};
+      const ssize_t n = ::readlinkat(dir->get(), "exe", target.data(), target.size());
       if (n > 0) {
-        cached.identity.exe.assign(target, static_cast<std::size_t>(n));
+        cached.identity.exe.assign(target.data(), static_cast<std::size_t>(n));
       }
-      const auto cmdline = read_all_at(dir->get(), "cmdline", buf_, 64 * 1024);
+      const auto cmdline = read_all_at(dir->get(), "cmdline", buf_, std::size_t{64} * 1024);
       if (cmdline) {
         std::string cmd(*cmdline);
         while (!cmd.empty() && cmd.back() == '\0') {
@@ -311,7 +312,7 @@ void ProcessSampler::read_smaps(SteadyTime now, const SmapsPolicy& policy,
       ++stats.smaps_errors;
       continue;
     }
-    p.smaps = std::move(*rollup);
+    p.smaps = *rollup;
   }
 }
 
@@ -319,20 +320,20 @@ SystemSample ProcessSampler::sample_system(ScanStats& stats) {
   SystemSample s;
   auto meminfo = read_parsed(root_.get(), "meminfo", buf_, procfs::parse_meminfo);
   if (meminfo) {
-    s.meminfo = std::move(*meminfo);
+    s.meminfo = *meminfo;
   } else {
     ++stats.system_errors;
   }
   auto vmstat = read_parsed(root_.get(), "vmstat", buf_, procfs::parse_vmstat);
   if (vmstat) {
-    s.vmstat = std::move(*vmstat);
+    s.vmstat = *vmstat;
   } else {
     ++stats.system_errors;
   }
   // /proc/pressure needs CONFIG_PSI (4.20+) and may be disabled (psi=0): absent, not an error.
   auto pressure = read_parsed(root_.get(), "pressure/memory", buf_, procfs::parse_pressure);
   if (pressure) {
-    s.pressure = std::move(*pressure);
+    s.pressure = *pressure;
   } else if (pressure.error().kind == ErrorKind::kMalformed) {
     ++stats.system_errors;
   }
