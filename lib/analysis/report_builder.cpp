@@ -383,6 +383,7 @@ void ReportBuilder::analyse_cgroups(History& history, const scan::Snapshot& snap
     CgroupReport r;
     r.path = text_label(c.path);
     r.unit = c.unit;
+    r.container_id = c.container_id;
     r.sample = c;
     const Headroom h = headroom_of(c.path, by_path);
     r.effective_limit_bytes = h.limit;

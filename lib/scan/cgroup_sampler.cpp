@@ -205,6 +205,9 @@ std::vector<CgroupSample> CgroupSampler::sample(std::uint32_t max_depth, ScanSta
       case Outcome::kSampled:
         ++stats.cgroups_sampled;
         s.unit = cgroup::systemd_unit(s.path).value_or("");
+        if (const auto cid = cgroup::container_id(s.path)) {
+          s.container_id = cid->id;
+        }
         out.push_back(std::move(s));
         break;
       case Outcome::kGone:

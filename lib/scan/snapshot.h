@@ -63,8 +63,9 @@ enum class CgroupVersion { kV1, kV2 };
 // /proc/<pid>/cgroup. Limits: nullopt = no limit ("max" on v2, the huge sentinel on v1).
 struct CgroupSample {
   std::string path;
-  std::string unit;         // systemd unit the path belongs to ("" when none)
-  std::uint64_t inode = 0;  // with path, identifies the cgroup (a re-created cgroup is new)
+  std::string unit;          // systemd unit the path belongs to ("" when none)
+  std::string container_id;  // docker/containerd/cri-o/podman/kubepods id from the path ("" none)
+  std::uint64_t inode = 0;   // with path, identifies the cgroup (a re-created cgroup is new)
   CgroupVersion version = CgroupVersion::kV2;
   std::optional<std::uint64_t> usage_bytes;          // memory.current / memory.usage_in_bytes
   std::optional<std::uint64_t> anon_bytes;           // stat anon / total_rss

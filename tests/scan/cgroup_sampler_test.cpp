@@ -460,3 +460,32 @@ TEST_CASE("cgroup sampler: live host", "[scan][cgroup][live]") {
     }
   }
 }
+
+TEST_CASE("cgroup sampler: units and container ids come from the path", "[scan][cgroup]") {
+  lw::testing::FakeRoot root;
+  const std::string id(64, 'a');
+  root.file("proc/self/mountinfo",
+            "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n");
+  const auto v1_cgroup = [&](const std::string& dir) {
+    const std::string d = "sys/fs/cgroup/memory" + dir + "/";
+    root.file(d + "memory.usage_in_bytes", "8192\n")
+        .file(d + "memory.limit_in_bytes", "9223372036854771712\n")
+        .file(d + "memory.stat", "total_rss 8192\n")
+        .file(d + "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n")
+        .file(d + "memory.failcnt", "0\n")
+        .file(d + "cgroup.procs", "1\n");
+  };
+  v1_cgroup("");
+  v1_cgroup("/system.slice");
+  v1_cgroup("/system.slice/docker-" + id + ".scope");
+  lw::scan::CgroupSampler sampler((root / "proc").string(), (root / "sys").string());
+  REQUIRE(sampler.discover().has_value());
+  lw::scan::ScanStats stats;
+  const auto samples = sampler.sample(4, stats);
+  const auto it = std::find_if(samples.begin(), samples.end(), [&](const auto& s) {
+    return s.path == "/system.slice/docker-" + id + ".scope";
+  });
+  REQUIRE(it != samples.end());
+  CHECK(it->unit == "docker-" + id + ".scope");
+  CHECK(it->container_id == id);
+}

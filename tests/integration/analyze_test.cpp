@@ -1,0 +1,58 @@
+// `leakwatchd --analyze`: recorded series in each accepted shape, judged by the daemon's own code.
+
+#include <cmath>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "support/daemon.h"
+
+using namespace lw::testing;
+
+namespace {
+std::string two_digits(int v) {
+  return (v < 10 ? "0" : "") + std::to_string(v);
+}
+}  // namespace
+
+TEST_CASE("analyze: a ps-loop log of a steady leak is a leak with a forecast", "[integration]") {
+  FakeRoot tmp;
+  std::string log;
+  for (int m = 0; m < 240; ++m) {  // 4 h, one line a minute, +30 MiB/h (7.5 %/h) on 400 MiB
+    const long kib = 409600 + m * 512;
+    log += "2026-11-20 " + two_digits(10 + m / 60) + ":" + two_digits(m % 60) +
+           ":00 RSS: " + std::to_string(kib) + " KB\n";
+  }
+  tmp.file("rss.log", log);
+  const auto [rc, out] =
+      run_command(daemon_path() + " --analyze " + (tmp / "rss.log").string() + " --limit 1GiB");
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("LEAK SUSPECT") != std::string::npos);
+  CHECK(out.find("leak") != std::string::npos);
+  CHECK(out.find("1.0 GiB") != std::string::npos);
+}
+
+TEST_CASE("analyze: a CSV of a GC sawtooth is not a leak", "[integration]") {
+  FakeRoot tmp;
+  std::string csv = "timestamp,bytes\n";
+  for (int i = 0; i < 720; ++i) {  // 2 h at 10 s; rises 40 MiB over 10 min, falls back
+    const double t = 1795000000.0 + i * 10.0;
+    const long bytes = (200L << 20) + static_cast<long>((i % 60) * (40L << 20) / 60);
+    csv += std::to_string(static_cast<long>(t)) + "," + std::to_string(bytes) + "\n";
+  }
+  tmp.file("gc.csv", csv);
+  const auto [rc, out] = run_command(daemon_path() + " --analyze " + (tmp / "gc.csv").string());
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("LEAK SUSPECT") == std::string::npos);
+  CHECK(out.find("sawtooth") != std::string::npos);
+}
+
+TEST_CASE("analyze: a malformed file names the line and fails", "[integration]") {
+  FakeRoot tmp;
+  tmp.file("bad.csv", "1795000000,100\n1795000010,lots\n");
+  const auto [rc, out] = run_command(daemon_path() + " --analyze " + (tmp / "bad.csv").string());
+  CHECK(rc != 0);
+  CHECK(out.find("line 2") != std::string::npos);
+}
