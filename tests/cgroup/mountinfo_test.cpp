@@ -123,7 +123,7 @@ TEST_CASE("mountinfo: the fixture files parse", "[cgroup][mountinfo]") {
   CHECK(mounts->size() > 10);
 }
 
-TEST_CASE("mountinfo: one bad line fails the file; truncation never throws",
+TEST_CASE("mountinfo: one bad line fails the file, and truncation never throws",
           "[cgroup][mountinfo]") {
   const auto bad = parse_mountinfo(std::string(kHybridHost) + "garbage\n");
   REQUIRE_FALSE(bad.has_value());

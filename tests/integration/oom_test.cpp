@@ -76,7 +76,7 @@ class TestCgroup {
 
 }  // namespace
 
-TEST_CASE("oom: a real OOM kill is counted, attributed and explained; the forecast holds",
+TEST_CASE("oom: a real OOM kill is counted, attributed and explained, and the forecast holds",
           "[integration][oom]") {
   TestCgroup cg("lw-test-oom-" + std::to_string(::getpid()));
   if (!cg.ok()) {
