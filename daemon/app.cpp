@@ -80,15 +80,15 @@ config::Config App::apply_overrides(config::Config cfg) const {
 }
 
 Status App::start() {
-  scanner_ = std::make_unique<Scanner>(cfg_);
-  auto opened = scanner_->open();
+  cycle_ = std::make_unique<ScanCycle>(cfg_);
+  auto opened = cycle_->open();
   if (!opened) {
     return opened;
   }
-  spdlog::info("memory cgroups: {} layout; kernel log: {}", scanner_->cgroup_layout_name(),
-               scanner_->kmsg_open() ? "readable" : "unreadable (OOM kills counted from counters)");
+  spdlog::info("memory cgroups: {} layout; kernel log: {}", cycle_->cgroup_layout_name(),
+               cycle_->kmsg_open() ? "readable" : "unreadable (OOM kills counted from counters)");
   persistence_ = std::make_unique<Persistence>(cfg_);
-  persistence_->restore(scanner_->mutable_history());
+  persistence_->restore(cycle_->mutable_store(), cycle_->mutable_verdicts());
   auto server = http::HttpServer::start(server_options(cfg_), board_, collectable_,
                                         [this] { return health(); });
   if (!server) {
@@ -128,19 +128,19 @@ void App::scan_loop(const std::stop_token& stop) {
     {
       std::unique_lock lock(mu_);
       if (pending_cfg_) {
-        scanner_->reconfigure(*pending_cfg_);
+        cycle_->reconfigure(*pending_cfg_);
         cfg_ = *pending_cfg_;
         interval_ms_ = cfg_.scan.interval.count();
         pending_cfg_.reset();
         sd_notify(0, "READY=1");
       }
-      scanner_->self().config_last_reload_successful = reload_ok_;
+      cycle_->self().config_last_reload_successful = reload_ok_;
     }
     const auto now = std::chrono::steady_clock::now();
     std::vector<analysis::OomEvent> events;
     std::shared_ptr<const analysis::Report> report;
     try {
-      report = scanner_->scan(now, std::chrono::system_clock::now(), events);
+      report = cycle_->run(now, std::chrono::system_clock::now(), events);
     } catch (const std::exception& e) {
       // Nothing in the scan path throws by design; bad_alloc is the one thing that can.
       spdlog::error("scan failed: {}; retrying next interval", e.what());
@@ -148,7 +148,7 @@ void App::scan_loop(const std::stop_token& stop) {
     if (report) {
       board_.publish(report);
       last_scan_steady_ms_ = steady_ms();
-      const auto& st = scanner_->last_stats();
+      const auto& st = cycle_->last_stats();
       const std::int64_t now_ms = steady_ms();
       if (st.parse_errors > 0 && parse_log.allow(now_ms, 60000)) {
         spdlog::warn("{} /proc files were malformed in the last scan, skipping those processes",
@@ -196,7 +196,7 @@ void App::scan_loop(const std::stop_token& stop) {
         ready_sent = true;
       }
     }
-    persistence_->maybe_save(scanner_->history(), cfg_.store.snapshot_interval);
+    persistence_->maybe_save(cycle_->store(), cycle_->verdicts(), cfg_.store.snapshot_interval);
     next += cfg_.scan.interval;
     const auto after = std::chrono::steady_clock::now();
     if (next < after) {
@@ -270,7 +270,7 @@ int App::run() {
       thread_.join();
     }
     if (persistence_) {
-      persistence_->save_at_shutdown(scanner_->history());
+      persistence_->save_at_shutdown(cycle_->store(), cycle_->verdicts());
     }
     if (server_) {
       server_->stop();

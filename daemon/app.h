@@ -14,7 +14,7 @@
 
 #include "config/config.h"
 #include "daemon/persistence.h"
-#include "daemon/scanner.h"
+#include "daemon/scan_cycle.h"
 #include "export/leak_collectable.h"
 #include "export/report_board.h"
 #include "http/server.h"
@@ -42,7 +42,7 @@ class App {
   config::Config cfg_;
   std::string config_path_;
   std::optional<std::string> listen_override_, proc_override_, sys_override_;
-  std::unique_ptr<Scanner> scanner_;
+  std::unique_ptr<ScanCycle> cycle_;
   std::unique_ptr<Persistence> persistence_;  // the history snapshot in paths.state_dir
   exporter::ReportBoard board_;
   exporter::LeakCollectable collectable_{board_};

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "analysis/recording.h"
-#include "daemon/scanner.h"
+#include "daemon/scan_cycle.h"
 #include "export/leak_collectable.h"
 #include "http/api.h"
 
@@ -22,7 +22,7 @@ std::string count(std::optional<std::uint64_t> n) {
   return n ? std::to_string(*n) : "-";
 }
 
-void print_text(const analysis::Report& r, const scan::ScanStats& st, std::ostream& out) {
+void print_text(const analysis::Report& r, const model::ScanStats& st, std::ostream& out) {
   const auto& s = r.system;
   out << "Host memory: total " << bytes(s.mem_total_bytes) << ", available "
       << bytes(s.mem_available_bytes) << ", swap " << bytes(s.swap_total_bytes) << " (free "
@@ -86,8 +86,8 @@ void print_text(const analysis::Report& r, const scan::ScanStats& st, std::ostre
 int run_once(const config::Config& cfg_in, const OnceOptions& options, std::ostream& out,
              std::ostream& err) {
   config::Config cfg = cfg_in;
-  Scanner scanner(cfg);
-  if (auto opened = scanner.open(); !opened) {
+  ScanCycle cycle(cfg);
+  if (auto opened = cycle.open(); !opened) {
     err << "leakwatchd: " << opened.error().detail << "\n";
     return 1;
   }
@@ -97,8 +97,7 @@ int run_once(const config::Config& cfg_in, const OnceOptions& options, std::ostr
   do {
     std::this_thread::sleep_until(next);
     std::vector<analysis::OomEvent> events;
-    report =
-        scanner.scan(std::chrono::steady_clock::now(), std::chrono::system_clock::now(), events);
+    report = cycle.run(std::chrono::steady_clock::now(), std::chrono::system_clock::now(), events);
     next += cfg.scan.interval;
   } while (next - start <= options.duration);
 
@@ -107,7 +106,7 @@ int run_once(const config::Config& cfg_in, const OnceOptions& options, std::ostr
   } else if (options.format == "json") {
     out << http::render_report_json(*report) << "\n";
   } else {
-    print_text(*report, scanner.last_stats(), out);
+    print_text(*report, cycle.last_stats(), out);
   }
   return 0;
 }

@@ -95,8 +95,8 @@ analysis::ProcessRules process_rules(const config::Config& cfg) {
   return r;
 }
 
-analysis::HistoryOptions history_options(const config::Config& cfg) {
-  analysis::HistoryOptions h;
+store::SeriesStoreOptions store_options(const config::Config& cfg) {
+  store::SeriesStoreOptions h;
   h.interval = cfg.scan.interval;
   h.retention = cfg.store.retention;
   h.dead_grace = cfg.store.dead_grace;

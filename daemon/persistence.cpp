@@ -8,10 +8,11 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include "analysis/history_snapshot.h"
+#include "analysis/verdict_snapshot.h"
 #include "base/fd.h"
 #include "base/text.h"
 #include "procfs/pid_stat.h"
+#include "store/series_snapshot.h"
 #include "store/snapshot_file.h"
 
 namespace lw::daemon {
@@ -60,7 +61,7 @@ std::string read_boot_id(const std::string& procfs) {
 
 // Whether the process (pid, starttime) exists now: its stat parses and has that start time, and
 // it is not a zombie (whose memory readings are gone).
-bool still_running(const std::string& procfs, const scan::ProcessId& id, std::string& buf) {
+bool still_running(const std::string& procfs, const model::ProcessId& id, std::string& buf) {
   const std::string dir = procfs + "/" + std::to_string(id.pid);
   auto fd = open_at(AT_FDCWD, dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (!fd) {
@@ -92,7 +93,7 @@ Persistence::Persistence(const config::Config& cfg)
       boot_id_(read_boot_id(cfg.paths.procfs)),
       last_save_(Clock::now()) {}
 
-void Persistence::restore(analysis::History& history) {
+void Persistence::restore(store::SeriesStore& history, analysis::VerdictState& verdicts) {
   const auto t0 = Clock::now();
   auto bytes = store::read_file(path_, kMaxSnapshotBytes);
   if (!bytes) {
@@ -103,15 +104,20 @@ void Persistence::restore(analysis::History& history) {
     return;
   }
   std::string buf;
-  const auto running = [this, &buf](const scan::ProcessId& id) {
+  const auto running = [this, &buf](const model::ProcessId& id) {
     return still_running(procfs_, id, buf);
   };
-  const Status st = analysis::restore_history(history, *bytes, ms_since_epoch(Clock::now()),
-                                              ms_since_epoch(std::chrono::system_clock::now()),
-                                              running, boot_id_);
+  std::string annotations;
+  const Status st = store::restore_store(history, *bytes, ms_since_epoch(Clock::now()),
+                                         ms_since_epoch(std::chrono::system_clock::now()), running,
+                                         boot_id_, &annotations);
   if (!st) {
     spdlog::warn("discarding snapshot {}: {}", path_, st.error().detail);
     return;
+  }
+  if (const Status vs = analysis::restore_verdicts(verdicts, annotations, history); !vs) {
+    spdlog::warn("snapshot {}: verdicts discarded ({}); the history is kept", path_,
+                 vs.error().detail);
   }
   std::size_t alive = 0;
   for (const auto& [id, e] : history.processes()) {
@@ -124,20 +130,24 @@ void Persistence::restore(analysis::History& history) {
       ms_between(t0, Clock::now()));
 }
 
-void Persistence::maybe_save(const analysis::History& history, std::chrono::milliseconds interval) {
+void Persistence::maybe_save(const store::SeriesStore& history,
+                             const analysis::VerdictState& verdicts,
+                             std::chrono::milliseconds interval) {
   if (interval.count() <= 0 || Clock::now() - last_save_ < interval) {
     return;
   }
   // The next attempt is an interval later whether or not this one worked: no retry storm.
   last_save_ = Clock::now();
-  (void)write(history, false);
+  (void)write(history, verdicts, false);
 }
 
-void Persistence::save_at_shutdown(const analysis::History& history) {
-  (void)write(history, true);
+void Persistence::save_at_shutdown(const store::SeriesStore& history,
+                                   const analysis::VerdictState& verdicts) {
+  (void)write(history, verdicts, true);
 }
 
-bool Persistence::write(const analysis::History& history, bool shutdown) {
+bool Persistence::write(const store::SeriesStore& history, const analysis::VerdictState& verdicts,
+                        bool shutdown) {
   const auto t0 = Clock::now();
   if (const Status dir = make_dirs(state_dir_); !dir) {
     report_failure("mkdir", dir.error().detail, shutdown);
@@ -145,7 +155,7 @@ bool Persistence::write(const analysis::History& history, bool shutdown) {
   }
   std::string bytes;
   try {
-    bytes = analysis::serialize_history(history, boot_id_);
+    bytes = store::serialize_store(history, boot_id_, analysis::serialize_verdicts(verdicts));
   } catch (const std::exception& e) {  // bad_alloc: the one thing that can throw here
     report_failure("serialize", e.what(), shutdown);
     return false;

@@ -6,15 +6,16 @@
 // file is silent, a bad one is discarded with one warning, a failed write is logged (once per
 // kind of failure per hour, always at shutdown) and the daemon carries on. The calls run on one
 // thread at a time (start, then the scan thread, then the main thread after joining it), as the
-// History requires.
+// store requires. The file holds the store and, as its annotations section, the verdict state.
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
 
-#include "analysis/history.h"
+#include "analysis/verdict_state.h"
 #include "config/config.h"
+#include "store/series_store.h"
 
 namespace lw::daemon {
 
@@ -26,19 +27,22 @@ class Persistence {
 
   const std::string& path() const { return path_; }
 
-  // Replaces `history` with the snapshot, if there is a usable one, and logs one line. Processes
-  // whose (pid, starttime) is gone from procfs (or that ran in another boot) come back dead.
-  void restore(analysis::History& history);
+  // Replaces the store and the verdicts with the snapshot, if there is a usable one, and logs one
+  // line. Processes whose (pid, starttime) is gone from procfs (or that ran in another boot) come
+  // back dead.
+  void restore(store::SeriesStore& store, analysis::VerdictState& verdicts);
 
   // From the scan loop after each scan: writes the snapshot when `interval` has passed since the
   // last write (or the start). A zero interval writes only at shutdown.
-  void maybe_save(const analysis::History& history, std::chrono::milliseconds interval);
+  void maybe_save(const store::SeriesStore& store, const analysis::VerdictState& verdicts,
+                  std::chrono::milliseconds interval);
 
   // On SIGTERM/SIGINT, once the scan thread has stopped.
-  void save_at_shutdown(const analysis::History& history);
+  void save_at_shutdown(const store::SeriesStore& store, const analysis::VerdictState& verdicts);
 
  private:
-  bool write(const analysis::History& history, bool shutdown);
+  bool write(const store::SeriesStore& store, const analysis::VerdictState& verdicts,
+             bool shutdown);
   void report_failure(const std::string& kind, const std::string& detail, bool shutdown);
 
   std::string state_dir_;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "scan/snapshot.h"
+#include "model/snapshot.h"
 
 namespace lw::analysis {
 
@@ -41,7 +41,7 @@ struct HistoryPoint {
 };
 
 struct ProcessReport {
-  scan::ProcessId id;
+  model::ProcessId id;
   std::string comm;    // sanitised UTF-8, length-capped
   std::string group;   // sanitised
   std::string cgroup;  // sanitised
@@ -82,7 +82,7 @@ struct CgroupReport {
   std::string path;  // sanitised
   std::string unit;
   std::string container_id;
-  scan::CgroupSample sample;                           // raw values from the last scan
+  model::CgroupSample sample;                          // raw values from the last scan
   std::optional<std::uint64_t> effective_limit_bytes;  // tightest of it and its ancestors
   std::vector<WindowRate> rates;                       // working-set growth per window
   ResourceVerdict memory;

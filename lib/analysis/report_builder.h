@@ -1,47 +1,25 @@
 #pragma once
 
-// Builds the immutable Report from the history after each scan: growth rates per window, growth
-// pattern and leak verdicts, time to limit, siblings, group and cgroup aggregates, and OOM
-// post-mortems. Pure over its inputs (history, the scan, options); the only state it keeps
-// between scans is what a post-mortem and counters need (previous OOM counters, events).
+// Builds the immutable Report after each scan, from the store (read through a const view) and the
+// scan: growth rates per window, growth patterns and leak verdicts, time to limit, siblings, group
+// and cgroup aggregates, and OOM post-mortems. The report is whole when build() returns and is
+// never changed after it is published. The builder owns the analysis state carried between scans
+// (verdicts, OOM counters), keyed by the store's identities.
 
-#include <chrono>
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <memory>
-#include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
-#include "analysis/classify.h"
-#include "analysis/history.h"
+#include "analysis/oom_tracker.h"
+#include "analysis/options.h"
+#include "analysis/process_analysis.h"
 #include "analysis/report.h"
-#include "scan/process_sampler.h"
-#include "scan/snapshot.h"
+#include "analysis/verdict_state.h"
+#include "model/snapshot.h"
+#include "store/series_store.h"
 
 namespace lw::analysis {
-
-struct AnalysisOptions {
-  std::vector<std::chrono::milliseconds> windows{std::chrono::minutes(15), std::chrono::hours(1),
-                                                 std::chrono::hours(6)};
-  std::vector<std::string> window_labels{"15m", "1h", "6h"};
-  Thresholds memory;  // min_growth_* in bytes per hour
-  Thresholds fds;     // ratio 0, absolute = FDs per hour
-  std::uint32_t top_k = 20;
-  std::uint32_t smaps_top_k = 20;
-  double sibling_outlier_ratio = 3.0;
-  std::uint32_t max_oom_events = 100;
-  std::size_t history_points = 120;  // points per sparkline / JSON history
-  struct Cgroups {
-    std::uint32_t max_depth = 6;
-    std::uint64_t min_usage_bytes = 0;
-    std::uint32_t max_exported = 500;
-    std::vector<std::regex> include;
-    std::vector<std::regex> exclude;
-  } cgroups;
-};
 
 class ReportBuilder {
  public:
@@ -50,41 +28,29 @@ class ReportBuilder {
   void set_options(AnalysisOptions options) { options_ = std::move(options); }
   const AnalysisOptions& options() const { return options_; }
 
-  // The smaps_rollup reads wanted this scan, in priority order: leak suspects (from the last
-  // report), processes matched by include rules or smaps.force, then the top smaps_top_k by
-  // private memory. Indices point into snap.processes.
-  std::vector<scan::SmapsRequest> plan_smaps(const History& history,
-                                             const scan::Snapshot& snap) const;
+  // The smaps_rollup reads wanted this scan (analysis/smaps_plan.h), from the last verdicts.
+  std::vector<model::SmapsRequest> plan_smaps(const store::SeriesStore& store,
+                                              const model::Snapshot& snap) const;
 
-  // Analyses the history after `snap` was ingested and returns the report. `self` carries the
-  // daemon's counters; the builder fills store and tracking figures. New OOM events are appended
-  // to `new_events` (for the daemon to log).
-  std::shared_ptr<const Report> build(History& history, const scan::Snapshot& snap, SelfReport self,
+  // Analyses the store after `snap` was appended and returns the report. `self` carries the
+  // daemon's counters; the builder fills the store and tracking figures. `cgroup_layout` is "v2",
+  // "v1", "hybrid" or "none". New OOM events are appended to `new_events` (for the daemon to log).
+  std::shared_ptr<const Report> build(const store::SeriesStore& store, const model::Snapshot& snap,
+                                      SelfReport self, std::string cgroup_layout,
                                       std::vector<OomEvent>& new_events);
 
+  // The verdict state, for persistence (verdict_snapshot.h).
+  VerdictState& verdicts() { return verdicts_; }
+  const VerdictState& verdicts() const { return verdicts_; }
+
  private:
-  void analyse_process(History& history, ProcessEntry& e, std::int64_t now_ms, double now_wall,
-                       ProcessReport& out);
-  void analyse_cgroups(History& history, const scan::Snapshot& snap, std::int64_t now_ms,
-                       Report& report);
-  void analyse_system(History& history, const scan::Snapshot& snap, std::int64_t now_ms,
-                      Report& report);
-  void detect_ooms(History& history, const scan::Snapshot& snap, double now_wall,
-                   std::int64_t now_ms, std::vector<OomEvent>& new_events);
-  std::vector<HistoryPoint> process_history(const History& history, const ProcessEntry& e,
-                                            std::int64_t since_ms) const;
+  void analyse_processes(const store::SeriesStore& store, const model::Snapshot& snap,
+                         Report& report);
+  void mark_tracked(const store::SeriesStore& store, std::int64_t now_ms, Report& report) const;
 
   AnalysisOptions options_;
-  std::deque<OomEvent> events_;
-  std::map<std::string, std::uint64_t> kills_by_group_;
-  std::uint64_t flagged_total_ = 0;
-  std::optional<std::uint64_t> last_vmstat_oom_;
-  std::uint64_t kmsg_kills_total_ = 0;                    // kills seen in the kernel log
-  std::uint64_t counter_kills_total_ = 0;                 // kills seen in the counters
-  std::uint64_t counter_events_total_ = 0;                // events made from counters alone
-  std::map<std::string, std::uint64_t> last_cgroup_oom_;  // path -> oom_kill counter
-  std::vector<Sample> scratch_;
-  std::vector<Sample> scratch_fds_;
+  VerdictState verdicts_;
+  OomTracker ooms_;
 };
 
 }  // namespace lw::analysis

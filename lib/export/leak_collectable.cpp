@@ -226,7 +226,7 @@ void add_group_families(Builder& b, const analysis::Report& r) {
 }
 
 void add_cgroup_families(Builder& b, const analysis::Report& r) {
-  using S = scan::CgroupSample;
+  using S = model::CgroupSample;
   struct Gauge {
     const char* name;
     const char* help;

@@ -111,13 +111,13 @@ void write_process(JsonWriter& w, const ProcessReport& p, bool with_history) {
 }
 
 void write_cgroup(JsonWriter& w, const CgroupReport& c) {
-  const scan::CgroupSample& s = c.sample;
+  const model::CgroupSample& s = c.sample;
   w.begin_object();
   w.field("path", c.path);
   w.field("inode", s.inode);
   w.field("unit", c.unit);
   w.field("container_id", c.container_id);
-  w.field("version", s.version == scan::CgroupVersion::kV2 ? "v2" : "v1");
+  w.field("version", s.version == model::CgroupVersion::kV2 ? "v2" : "v1");
   w.field("usage_bytes", s.usage_bytes);
   w.field("working_set_bytes", s.working_set_bytes());
   w.field("anon_bytes", s.anon_bytes);

@@ -171,8 +171,9 @@ Status CgroupSampler::discover() {
   return Ok{};
 }
 
-std::vector<CgroupSample> CgroupSampler::sample(std::uint32_t max_depth, ScanStats& stats) {
-  std::vector<CgroupSample> out;
+std::vector<model::CgroupSample> CgroupSampler::sample(std::uint32_t max_depth,
+                                                       model::ScanStats& stats) {
+  std::vector<model::CgroupSample> out;
   if (layout_.kind == CgroupLayoutKind::kNone) {
     return out;
   }
@@ -194,7 +195,7 @@ std::vector<CgroupSample> CgroupSampler::sample(std::uint32_t max_depth, ScanSta
       ++(dir.error().kind == ErrorKind::kGone ? stats.cgroups_gone : stats.cgroup_errors);
       continue;
     }
-    CgroupSample s;
+    model::CgroupSample s;
     s.path = hierarchy_path(layout_.memory_mount_root, d.path);
     // The inode of what we opened: if the cgroup was re-created since the walk, this is the new
     // one, and the values below are its values.
@@ -223,8 +224,8 @@ std::vector<CgroupSample> CgroupSampler::sample(std::uint32_t max_depth, ScanSta
   return out;
 }
 
-CgroupSampler::Outcome CgroupSampler::sample_v2(int dir, bool is_root, CgroupSample& out) {
-  out.version = CgroupVersion::kV2;
+CgroupSampler::Outcome CgroupSampler::sample_v2(int dir, bool is_root, model::CgroupSample& out) {
+  out.version = model::CgroupVersion::kV2;
   CgroupFiles files(dir, buf_);
   // The root has memory.stat and memory.pressure only; every other memory.* file is
   // CFTYPE_NOT_ON_ROOT. Elsewhere the memory files exist iff the parent enabled the controller.
@@ -267,8 +268,8 @@ CgroupSampler::Outcome CgroupSampler::sample_v2(int dir, bool is_root, CgroupSam
   return Outcome::kSampled;
 }
 
-CgroupSampler::Outcome CgroupSampler::sample_v1(int dir, CgroupSample& out) {
-  out.version = CgroupVersion::kV1;
+CgroupSampler::Outcome CgroupSampler::sample_v1(int dir, model::CgroupSample& out) {
+  out.version = model::CgroupVersion::kV1;
   CgroupFiles files(dir, buf_);
   out.usage_bytes = files.read("memory.usage_in_bytes", Need::kRequired, parse_usage);
   if (const auto stat = files.read("memory.stat", Need::kRequired, cgroup::parse_v1_memory_stat)) {

@@ -27,8 +27,8 @@
 
 #include "base/result.h"
 #include "cgroup/layout.h"
+#include "model/snapshot.h"
 #include "procfs/pid_cgroup.h"
-#include "scan/snapshot.h"
 
 namespace lw::scan {
 
@@ -62,7 +62,7 @@ class CgroupSampler {
   // "memory" has no memory files; it is listed but not sampled and counted nowhere else.
   // Files the kernel may lack (v2 root: everything but memory.stat and memory.pressure; swap files
   // without swap accounting; memory.pressure without PSI) leave their fields nullopt.
-  std::vector<CgroupSample> sample(std::uint32_t max_depth, ScanStats& stats);
+  std::vector<model::CgroupSample> sample(std::uint32_t max_depth, model::ScanStats& stats);
 
   // The memory controller's root directory after re-rooting ("/sys/fs/cgroup/memory" on this kind
   // of host with sys_root "/sys"); empty before a successful discover() or when kNone.
@@ -70,8 +70,8 @@ class CgroupSampler {
 
  private:
   enum class Outcome { kSampled, kGone, kError, kNoController };
-  Outcome sample_v2(int dir, bool is_root, CgroupSample& out);
-  Outcome sample_v1(int dir, CgroupSample& out);
+  Outcome sample_v2(int dir, bool is_root, model::CgroupSample& out);
+  Outcome sample_v1(int dir, model::CgroupSample& out);
 
   std::string proc_root_;
   std::string sys_root_;

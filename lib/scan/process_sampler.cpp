@@ -67,7 +67,7 @@ Status list_numeric(int dir_fd, std::vector<int>& out) {
 
 }  // namespace
 
-void count_error(ScanStats& stats, const Error& error) {
+void count_error(model::ScanStats& stats, const Error& error) {
   switch (error.kind) {
     case ErrorKind::kGone:
       ++stats.gone;
@@ -136,7 +136,8 @@ std::optional<std::uint64_t> ProcessSampler::count_fds(int dir) {
   return n;
 }
 
-bool ProcessSampler::sample_one(int pid, SteadyTime now, ProcessSample& out, ScanStats& stats) {
+bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSample& out,
+                                model::ScanStats& stats) {
   const std::string name = std::to_string(pid);
   auto dir = open_at(root_.get(), name.c_str(), O_RDONLY | O_DIRECTORY);
   if (!dir) {
@@ -166,8 +167,8 @@ bool ProcessSampler::sample_one(int pid, SteadyTime now, ProcessSample& out, Sca
     ++stats.kernel_threads;
     return false;
   }
-  out = ProcessSample{};
-  out.id = ProcessId{stat->pid, stat->start_time_ticks};
+  out = model::ProcessSample{};
+  out.id = model::ProcessId{stat->pid, stat->start_time_ticks};
   out.ppid = stat->ppid;
   out.state = stat->state;
   out.comm = stat->comm;
@@ -233,7 +234,8 @@ bool ProcessSampler::sample_one(int pid, SteadyTime now, ProcessSample& out, Sca
   return true;
 }
 
-void ProcessSampler::sample(SteadyTime now, std::vector<ProcessSample>& out, ScanStats& stats) {
+void ProcessSampler::sample(model::SteadyTime now, std::vector<model::ProcessSample>& out,
+                            model::ScanStats& stats) {
   ++scan_seq_;
   out.clear();
   const auto listed = list_numeric(root_.get(), pids_);
@@ -243,7 +245,7 @@ void ProcessSampler::sample(SteadyTime now, std::vector<ProcessSample>& out, Sca
   }
   stats.pids_listed += pids_.size();
   out.reserve(pids_.size());
-  ProcessSample sample;
+  model::ProcessSample sample;
   for (const int pid : pids_) {
     if (sample_one(pid, now, sample, stats)) {
       out.push_back(std::move(sample));
@@ -254,19 +256,20 @@ void ProcessSampler::sample(SteadyTime now, std::vector<ProcessSample>& out, Sca
   std::erase_if(cache_, [&](const auto& kv) { return kv.second.seen_scan != scan_seq_; });
 }
 
-void ProcessSampler::read_smaps(SteadyTime now, const SmapsPolicy& policy,
-                                std::span<const SmapsRequest> requests,
-                                std::vector<ProcessSample>& processes, ScanStats& stats) {
+void ProcessSampler::read_smaps(model::SteadyTime now, const SmapsPolicy& policy,
+                                std::span<const model::SmapsRequest> requests,
+                                std::vector<model::ProcessSample>& processes,
+                                model::ScanStats& stats) {
   if (!policy.enabled) {
     return;
   }
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
-  for (const SmapsRequest& req : requests) {
+  for (const model::SmapsRequest& req : requests) {
     if (req.index >= processes.size()) {
       continue;
     }
-    ProcessSample& p = processes[req.index];
+    model::ProcessSample& p = processes[req.index];
     auto it = cache_.find(p.id);
     if (it == cache_.end()) {
       continue;
@@ -316,8 +319,8 @@ void ProcessSampler::read_smaps(SteadyTime now, const SmapsPolicy& policy,
   }
 }
 
-SystemSample ProcessSampler::sample_system(ScanStats& stats) {
-  SystemSample s;
+model::SystemSample ProcessSampler::sample_system(model::ScanStats& stats) {
+  model::SystemSample s;
   auto meminfo = read_parsed(root_.get(), "meminfo", buf_, procfs::parse_meminfo);
   if (meminfo) {
     s.meminfo = *meminfo;
@@ -340,7 +343,7 @@ SystemSample ProcessSampler::sample_system(ScanStats& stats) {
   return s;
 }
 
-const ProcessSampler::Identity* ProcessSampler::identity(const ProcessId& id) const {
+const ProcessSampler::Identity* ProcessSampler::identity(const model::ProcessId& id) const {
   const auto it = cache_.find(id);
   return it == cache_.end() ? nullptr : &it->second.identity;
 }

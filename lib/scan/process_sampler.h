@@ -16,7 +16,7 @@
 
 #include "base/fd.h"
 #include "base/result.h"
-#include "scan/snapshot.h"
+#include "model/snapshot.h"
 
 namespace lw::scan {
 
@@ -39,13 +39,6 @@ struct SmapsPolicy {
   std::chrono::milliseconds budget{200};
 };
 
-// A process whose smaps_rollup the caller wants, by index into Snapshot::processes, in priority
-// order. `forced` lifts the max_rss gate (config scan.smaps.force), never the time budget.
-struct SmapsRequest {
-  std::size_t index = 0;
-  bool forced = false;
-};
-
 class ProcessSampler {
  public:
   explicit ProcessSampler(ProcessSamplerOptions options);
@@ -54,15 +47,17 @@ class ProcessSampler {
   Status open();
 
   // Reads every process. `now` is the scan's time (used for the limits re-read schedule).
-  void sample(SteadyTime now, std::vector<ProcessSample>& out, ScanStats& stats);
+  void sample(model::SteadyTime now, std::vector<model::ProcessSample>& out,
+              model::ScanStats& stats);
 
   // Reads smaps_rollup for the requested processes, in order, while the budget lasts. Honours
   // min_interval per process and max_rss. Results land in out[i].smaps.
-  void read_smaps(SteadyTime now, const SmapsPolicy& policy, std::span<const SmapsRequest> requests,
-                  std::vector<ProcessSample>& processes, ScanStats& stats);
+  void read_smaps(model::SteadyTime now, const SmapsPolicy& policy,
+                  std::span<const model::SmapsRequest> requests,
+                  std::vector<model::ProcessSample>& processes, model::ScanStats& stats);
 
   // Host-wide files: meminfo, vmstat, pressure/memory.
-  SystemSample sample_system(ScanStats& stats);
+  model::SystemSample sample_system(model::ScanStats& stats);
 
   // Boot time (seconds since the epoch) from <root>/stat, read at open().
   std::uint64_t boot_time_seconds() const { return boot_time_; }
@@ -75,7 +70,7 @@ class ProcessSampler {
     std::string exe;
     std::string cmdline;  // NUL separators replaced by spaces
   };
-  const Identity* identity(const ProcessId& id) const;
+  const Identity* identity(const model::ProcessId& id) const;
 
  private:
   struct Cached {
@@ -83,27 +78,28 @@ class ProcessSampler {
     std::string unit;
     Identity identity;
     std::optional<std::uint64_t> max_fds;
-    SteadyTime limits_read_at{};
+    model::SteadyTime limits_read_at{};
     bool limits_read = false;
-    SteadyTime smaps_read_at{};
+    model::SteadyTime smaps_read_at{};
     bool smaps_read = false;
     std::uint64_t seen_scan = 0;
   };
 
-  bool sample_one(int pid, SteadyTime now, ProcessSample& out, ScanStats& stats);
+  bool sample_one(int pid, model::SteadyTime now, model::ProcessSample& out,
+                  model::ScanStats& stats);
   std::optional<std::uint64_t> count_fds(int dir);
 
   ProcessSamplerOptions options_;
   UniqueFd root_;
   FdCountMethod fd_method_ = FdCountMethod::kReaddir;
   std::uint64_t boot_time_ = 0;
-  std::map<ProcessId, Cached> cache_;
+  std::map<model::ProcessId, Cached> cache_;
   std::uint64_t scan_seq_ = 0;
   std::string buf_;
   std::vector<int> pids_;
 };
 
 // Counts an error by kind into the stats.
-void count_error(ScanStats& stats, const Error& error);
+void count_error(model::ScanStats& stats, const Error& error);
 
 }  // namespace lw::scan

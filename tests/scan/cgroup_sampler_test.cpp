@@ -22,7 +22,7 @@ std::string fixture_dir(std::string_view tree, std::string_view sub) {
   return std::string(LW_FIXTURES_DIR) + "/" + std::string(tree) + "/" + std::string(sub);
 }
 
-std::vector<std::string> paths_of(const std::vector<CgroupSample>& samples) {
+std::vector<std::string> paths_of(const std::vector<model::CgroupSample>& samples) {
   std::vector<std::string> out;
   for (const auto& s : samples) {
     out.push_back(s.path);
@@ -30,7 +30,8 @@ std::vector<std::string> paths_of(const std::vector<CgroupSample>& samples) {
   return out;
 }
 
-const CgroupSample& find(const std::vector<CgroupSample>& samples, std::string_view path) {
+const model::CgroupSample& find(const std::vector<model::CgroupSample>& samples,
+                                std::string_view path) {
   for (const auto& s : samples) {
     if (s.path == path) {
       return s;
@@ -41,8 +42,8 @@ const CgroupSample& find(const std::vector<CgroupSample>& samples, std::string_v
 }
 
 struct Sampled {
-  std::vector<CgroupSample> samples;
-  ScanStats stats;
+  std::vector<model::CgroupSample> samples;
+  model::ScanStats stats;
 };
 
 Sampled sample_tree(CgroupSampler& sampler, std::uint32_t max_depth = 8) {
@@ -114,8 +115,8 @@ TEST_CASE("cgroup sampler: pure v2 fixture", "[scan][cgroup]") {
   CHECK(stats.cgroups_gone == 0);
   CHECK(stats.cgroup_errors == 0);
 
-  const CgroupSample& leaky = find(samples, "/system.slice/leaky.service");
-  CHECK(leaky.version == CgroupVersion::kV2);
+  const model::CgroupSample& leaky = find(samples, "/system.slice/leaky.service");
+  CHECK(leaky.version == model::CgroupVersion::kV2);
   CHECK(leaky.inode != 0);
   CHECK(leaky.usage_bytes == kLeakyUsage);
   CHECK(leaky.anon_bytes == 734003200u);
@@ -139,15 +140,15 @@ TEST_CASE("cgroup sampler: pure v2 fixture", "[scan][cgroup]") {
   CHECK(leaky.pressure->full->avg10 == Approx(0.5));
   CHECK(leaky.processes == 2);
 
-  const CgroupSample& slice = find(samples, "/system.slice");
+  const model::CgroupSample& slice = find(samples, "/system.slice");
   CHECK(slice.limit_bytes == 2 * kGiB);  // the ancestor limit
   CHECK(slice.processes == 0);
-  const CgroupSample& idle = find(samples, "/system.slice/idle.service");
+  const model::CgroupSample& idle = find(samples, "/system.slice/idle.service");
   CHECK_FALSE(idle.limit_bytes.has_value());
   CHECK(idle.processes == 1);
 
   // The root has no memory.current/max/...: absent, not zero, and still sampled.
-  const CgroupSample& root = find(samples, "/");
+  const model::CgroupSample& root = find(samples, "/");
   CHECK_FALSE(root.usage_bytes.has_value());
   CHECK_FALSE(root.working_set_bytes().has_value());
   CHECK_FALSE(root.limit_bytes.has_value());
@@ -171,8 +172,8 @@ TEST_CASE("cgroup sampler: pure v1 and hybrid fixtures", "[scan][cgroup]") {
   CHECK(stats.cgroups_gone == 0);
   CHECK(stats.cgroup_errors == 0);
 
-  const CgroupSample& leaky = find(samples, "/system.slice/leaky.service");
-  CHECK(leaky.version == CgroupVersion::kV1);
+  const model::CgroupSample& leaky = find(samples, "/system.slice/leaky.service");
+  CHECK(leaky.version == model::CgroupVersion::kV1);
   CHECK(leaky.usage_bytes == kLeakyUsage);
   CHECK(leaky.anon_bytes == 734003200u);    // total_rss
   CHECK(leaky.file_bytes == 52428800u);     // total_cache
@@ -190,7 +191,7 @@ TEST_CASE("cgroup sampler: pure v1 and hybrid fixtures", "[scan][cgroup]") {
   CHECK(leaky.processes == 2);
 
   // v1's root has every file; its limit is the "unlimited" sentinel.
-  const CgroupSample& root = find(samples, "/");
+  const model::CgroupSample& root = find(samples, "/");
   CHECK(root.usage_bytes == 1610612736u);
   CHECK_FALSE(root.limit_bytes.has_value());
   // The slice's own (non-total) rss is small; the hierarchical total is what we report.
@@ -312,7 +313,7 @@ TEST_CASE("cgroup sampler: files a kernel may lack leave fields absent", "[scan]
   CgroupSampler sampler = discovered(root);
   const auto [samples, stats] = sample_tree(sampler);
   REQUIRE(samples.size() == 2);
-  const CgroupSample& a = samples[1];
+  const model::CgroupSample& a = samples[1];
   CHECK(a.usage_bytes == 100u);
   CHECK_FALSE(a.swap_bytes.has_value());
   CHECK_FALSE(a.swap_limit_bytes.has_value());
@@ -398,7 +399,7 @@ TEST_CASE("cgroup sampler: discovery failures and the none layout", "[scan][cgro
     REQUIRE_FALSE(st.has_value());
     CHECK(st.error().kind == ErrorKind::kGone);
     CHECK(sampler.layout() == CgroupLayoutKind::kNone);
-    ScanStats stats;
+    model::ScanStats stats;
     CHECK(sampler.sample(8, stats).empty());
   }
   SECTION("malformed mountinfo") {
@@ -480,7 +481,7 @@ TEST_CASE("cgroup sampler: units and container ids come from the path", "[scan][
   v1_cgroup("/system.slice/docker-" + id + ".scope");
   lw::scan::CgroupSampler sampler((root / "proc").string(), (root / "sys").string());
   REQUIRE(sampler.discover().has_value());
-  lw::scan::ScanStats stats;
+  lw::model::ScanStats stats;
   const auto samples = sampler.sample(4, stats);
   const auto it = std::find_if(samples.begin(), samples.end(), [&](const auto& s) {
     return s.path == "/system.slice/docker-" + id + ".scope";

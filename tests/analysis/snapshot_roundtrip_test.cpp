@@ -1,5 +1,3 @@
-#include "analysis/history_snapshot.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -9,10 +7,20 @@
 #include <catch2/catch.hpp>
 
 #include "analysis/report_builder.h"
+#include "analysis/verdict_snapshot.h"
+#include "store/series_snapshot.h"
 #include "store/snapshot_file.h"
 
 namespace lw::analysis {
 namespace {
+
+using store::CgroupSeries;
+using store::kStoreFormatVersion;
+using store::ProcessSeries;
+using store::restore_store;
+using store::serialize_store;
+using store::SeriesStore;
+using store::SeriesStoreOptions;
 
 using namespace std::chrono_literals;
 
@@ -22,13 +30,13 @@ constexpr std::int64_t kStep = 10'000;              // one scan every 10 s
 constexpr std::uint64_t kKiB = 1024;
 constexpr std::string_view kBoot = "1b2a9c1e-0000-4000-8000-000000000001";
 
-const scan::ProcessId kLeaky{100, 5000};
-const scan::ProcessId kSteady{200, 6000};
-const scan::ProcessId kGone{300, 7000};   // exits after scan 29: dead in the snapshot already
-const scan::ProcessId kLater{400, 8000};  // alive at the snapshot; "exits" during the restart
+const model::ProcessId kLeaky{100, 5000};
+const model::ProcessId kSteady{200, 6000};
+const model::ProcessId kGone{300, 7000};   // exits after scan 29: dead in the snapshot already
+const model::ProcessId kLater{400, 8000};  // alive at the snapshot; "exits" during the restart
 
-HistoryOptions test_options() {
-  HistoryOptions o;
+SeriesStoreOptions test_options() {
+  SeriesStoreOptions o;
   o.interval = 10s;
   o.retention = 1h;
   o.dead_grace = 15min;
@@ -36,9 +44,9 @@ HistoryOptions test_options() {
   return o;
 }
 
-scan::ProcessSample proc(const scan::ProcessId& id, const std::string& comm, std::uint64_t anon_kib,
-                         std::uint64_t fds) {
-  scan::ProcessSample p;
+model::ProcessSample proc(const model::ProcessId& id, const std::string& comm,
+                          std::uint64_t anon_kib, std::uint64_t fds) {
+  model::ProcessSample p;
   p.id = id;
   p.ppid = 1;
   p.state = 'S';
@@ -59,8 +67,8 @@ scan::ProcessSample proc(const scan::ProcessId& id, const std::string& comm, std
   return p;
 }
 
-scan::CgroupSample cgroup(const std::string& path, std::uint64_t inode, std::uint64_t usage_kib) {
-  scan::CgroupSample c;
+model::CgroupSample cgroup(const std::string& path, std::uint64_t inode, std::uint64_t usage_kib) {
+  model::CgroupSample c;
   c.path = path;
   c.unit = path == "/" ? "" : "app.service";
   c.inode = inode;
@@ -75,10 +83,10 @@ scan::CgroupSample cgroup(const std::string& path, std::uint64_t inode, std::uin
   return c;
 }
 
-scan::Snapshot scan_at(std::int64_t steady_ms, std::int64_t wall_ms) {
-  scan::Snapshot s;
-  s.taken_at = scan::SteadyTime(std::chrono::milliseconds(steady_ms));
-  s.wall_time = scan::WallTime(std::chrono::milliseconds(wall_ms));
+model::Snapshot scan_at(std::int64_t steady_ms, std::int64_t wall_ms) {
+  model::Snapshot s;
+  s.taken_at = model::SteadyTime(std::chrono::milliseconds(steady_ms));
+  s.wall_time = model::WallTime(std::chrono::milliseconds(wall_ms));
   procfs::Meminfo m;
   m.mem_total_bytes = 16ULL << 30;
   m.mem_available_bytes = (8ULL << 30) - static_cast<std::uint64_t>(steady_ms % 997) * kKiB;
@@ -89,10 +97,10 @@ scan::Snapshot scan_at(std::int64_t steady_ms, std::int64_t wall_ms) {
 }
 
 // Scan i of the synthetic workload (steady and wall clocks advance together).
-scan::Snapshot workload_scan(int i, bool with_later = true, bool with_gone = false) {
-  scan::Snapshot s = scan_at(kSteady0 + i * kStep, kWall0 + i * kStep);
+model::Snapshot workload_scan(int i, bool with_later = true, bool with_gone = false) {
+  model::Snapshot s = scan_at(kSteady0 + i * kStep, kWall0 + i * kStep);
   const auto n = static_cast<std::uint64_t>(i);
-  scan::ProcessSample leaky = proc(kLeaky, "leaky", 10000 + 64 * n, 10 + n / 4);
+  model::ProcessSample leaky = proc(kLeaky, "leaky", 10000 + 64 * n, 10 + n / 4);
   if (i % 10 == 0) {
     procfs::SmapsRollup smaps;
     smaps.rss_bytes = leaky.rss_bytes;
@@ -116,28 +124,33 @@ scan::Snapshot workload_scan(int i, bool with_later = true, bool with_gone = fal
 }
 
 // A history of `scans` scans of the workload, with verdict state as the analysis would set it.
-History build_history(int scans, HistoryOptions options = test_options()) {
-  History h(options);
-  const ProcessRules rules;
+SeriesStore build_history(int scans, SeriesStoreOptions options = test_options()) {
+  SeriesStore h(options);
   for (int i = 0; i < scans; ++i) {
-    h.ingest(workload_scan(i), rules, {});
+    h.append(workload_scan(i), {});
   }
-  ProcessEntry& leaky = h.processes().at(kLeaky);
+  return h;
+}
+
+// Verdict state as the analysis would set it for build_history()'s store.
+VerdictState build_verdicts(const SeriesStore& h) {
+  VerdictState v;
+  ProcessVerdictState& leaky = v.processes[kLeaky];
   leaky.pattern = "leak";
   leaky.memory_suspect = true;
   leaky.memory_suspect_since = 1.7e9 + 0.25;
   leaky.rate_long = 6553.6;
-  h.processes().at(kSteady).fds_suspect_since = 1.7e9 + 10;
-  h.cgroups().begin()->second.suspect_since = 1.7e9 - 5;
-  return h;
+  v.processes[kSteady].fds_suspect_since = 1.7e9 + 10;
+  v.cgroups[h.cgroups().begin()->first].suspect_since = 1.7e9 - 5;
+  return v;
 }
 
 // The newest scan's (steady, wall) of a history.
-store::TimeIndex::Entry newest(const History& h) {
+store::TimeIndex::Entry newest(const SeriesStore& h) {
   return *h.times().at(h.times().newest_seq());
 }
 
-bool all_running(const scan::ProcessId&) {
+bool all_running(const model::ProcessId&) {
   return true;
 }
 
@@ -166,20 +179,25 @@ std::vector<ProcessReport> by_id(std::vector<ProcessReport> v) {
 // The payload of a sealed file, resealed after `edit`: exercises the payload decoder rather than
 // the container's CRC.
 std::string reseal(std::string_view file, std::size_t keep) {
-  return store::seal_snapshot(kHistoryFormatVersion,
-                              file.substr(store::kSnapshotHeaderBytes, keep));
+  return store::seal_snapshot(kStoreFormatVersion, file.substr(store::kSnapshotHeaderBytes, keep));
 }
 
 TEST_CASE("history snapshot: a round trip restores every entry byte for byte", "[analysis]") {
-  const History original = build_history(40);
-  const std::string file = serialize_history(original, kBoot);
+  const SeriesStore original = build_history(40);
+  const VerdictState verdicts = build_verdicts(original);
+  const std::string file = serialize_store(original, kBoot, serialize_verdicts(verdicts));
   const auto last = newest(original);
 
-  History restored(test_options());
-  REQUIRE(restore_history(restored, file, last.steady_ms, last.wall_ms, all_running, kBoot));
+  SeriesStore restored(test_options());
+  std::string annotations;
+  REQUIRE(restore_store(restored, file, last.steady_ms, last.wall_ms, all_running, kBoot,
+                        &annotations));
+  VerdictState restored_verdicts;
+  REQUIRE(restore_verdicts(restored_verdicts, annotations, restored));
 
-  // Same bytes again: every field, label, series chunk and time survived, clock unchanged.
-  CHECK(serialize_history(restored, kBoot) == file);
+  // Same bytes again: every field, label, series chunk, time and verdict survived, clock
+  // unchanged.
+  CHECK(serialize_store(restored, kBoot, serialize_verdicts(restored_verdicts)) == file);
 
   CHECK(restored.times().size() == 40);
   CHECK(restored.times().oldest_seq() == original.times().oldest_seq());
@@ -191,11 +209,11 @@ TEST_CASE("history snapshot: a round trip restores every entry byte for byte", "
   REQUIRE(restored.cgroups().size() == 2);
   for (const auto& [id, e] : original.processes()) {
     INFO("pid " << id.pid);
-    const ProcessEntry& r = restored.processes().at(id);
-    CHECK(r.comm == e.comm);
-    CHECK(r.group == e.group);
-    CHECK(r.cgroup == e.cgroup);
-    CHECK(r.unit == e.unit);
+    const ProcessSeries& r = restored.processes().at(id);
+    CHECK(r.labels.comm == e.labels.comm);
+    CHECK(r.labels.group == e.labels.group);
+    CHECK(r.labels.cgroup == e.labels.cgroup);
+    CHECK(r.labels.unit == e.labels.unit);
     CHECK(r.alive == e.alive);
     CHECK(r.died_steady_ms == e.died_steady_ms);
     CHECK(r.first_seq == e.first_seq);
@@ -205,22 +223,28 @@ TEST_CASE("history snapshot: a round trip restores every entry byte for byte", "
     CHECK(r.last.open_fds == e.last.open_fds);
     CHECK(r.last.uid == e.last.uid);
     CHECK(r.last.start_time_seconds == e.last.start_time_seconds);
-    CHECK(r.memory_suspect_since == e.memory_suspect_since);
-    CHECK(r.fds_suspect_since == e.fds_suspect_since);
-    CHECK(r.pattern == e.pattern);
+    const ProcessVerdictState* rv = restored_verdicts.find(id);
+    const ProcessVerdictState* ev = verdicts.find(id);
+    REQUIRE((rv == nullptr) == (ev == nullptr));
+    if (rv != nullptr) {
+      CHECK(rv->memory_suspect_since == ev->memory_suspect_since);
+      CHECK(rv->fds_suspect_since == ev->fds_suspect_since);
+      CHECK(rv->pattern == ev->pattern);
+    }
     CHECK(r.smaps.has_value() == e.smaps.has_value());
     CHECK(r.smaps_wall_ms == e.smaps_wall_ms);
     CHECK(points(r.series) == points(e.series));
   }
-  const ProcessEntry& leaky = restored.processes().at(kLeaky);
+  const ProcessSeries& leaky = restored.processes().at(kLeaky);
   REQUIRE(leaky.smaps);
   CHECK(leaky.smaps->pss_bytes == (9000 + 64 * 30) * kKiB);
   CHECK(leaky.smaps_wall_ms == kWall0 + 30 * kStep);
-  CHECK(leaky.rate_long == 6553.6);
-  CHECK(leaky.memory_suspect);
+  CHECK(restored_verdicts.find(kLeaky)->rate_long == 6553.6);
+  CHECK(restored_verdicts.find(kLeaky)->memory_suspect);
+  CHECK(restored_verdicts.cgroups.begin()->second.suspect_since == 1.7e9 - 5);
   CHECK_FALSE(restored.processes().at(kGone).alive);
   CHECK(restored.processes().at(kGone).last.comm == "gone\nname");  // raw bytes kept raw
-  const CgroupEntry& app = restored.cgroups().rbegin()->second;
+  const CgroupSeries& app = restored.cgroups().rbegin()->second;
   CHECK(app.last.path == "/system.slice/app.service");
   CHECK(app.last.inode == 42);
   REQUIRE(app.last.pressure);
@@ -232,21 +256,21 @@ TEST_CASE("history snapshot: a round trip restores every entry byte for byte", "
 }
 
 TEST_CASE("history snapshot: the report after a restore has the same series", "[analysis]") {
-  History original = build_history(60);
+  SeriesStore original = build_history(60);
   const auto last = newest(original);
-  History restored(test_options());
-  REQUIRE(restore_history(restored, serialize_history(original), last.steady_ms, last.wall_ms,
-                          all_running));
+  SeriesStore restored(test_options());
+  REQUIRE(restore_store(restored, serialize_store(original), last.steady_ms, last.wall_ms,
+                        all_running));
 
   // The daemon's next scan, into both.
-  const scan::Snapshot next = workload_scan(60);
-  original.ingest(next, ProcessRules{}, {});
-  restored.ingest(next, ProcessRules{}, {});
+  const model::Snapshot next = workload_scan(60);
+  original.append(next, {});
+  restored.append(next, {});
   ReportBuilder b1(analysis_options());
   ReportBuilder b2(analysis_options());
   std::vector<OomEvent> events;
-  const auto r1 = b1.build(original, next, SelfReport{}, events);
-  const auto r2 = b2.build(restored, next, SelfReport{}, events);
+  const auto r1 = b1.build(original, next, SelfReport{}, "v2", events);
+  const auto r2 = b2.build(restored, next, SelfReport{}, "v2", events);
 
   const auto p1 = by_id(r1->processes);
   const auto p2 = by_id(r2->processes);
@@ -285,22 +309,22 @@ TEST_CASE("history snapshot: the report after a restore has the same series", "[
 
 TEST_CASE("history snapshot: a running process continues, a vanished one becomes dead",
           "[analysis]") {
-  const History original = build_history(40);
+  const SeriesStore original = build_history(40);
   const auto last = newest(original);
   // The daemon was down for 30 s; "later" exited meanwhile.
   const std::int64_t now_steady = last.steady_ms + 30'000;
   const std::int64_t now_wall = last.wall_ms + 30'000;
-  std::vector<scan::ProcessId> asked;
-  const auto running = [&](const scan::ProcessId& id) {
+  std::vector<model::ProcessId> asked;
+  const auto running = [&](const model::ProcessId& id) {
     asked.push_back(id);
     return id != kLater;
   };
-  History h(test_options());
-  REQUIRE(restore_history(h, serialize_history(original), now_steady, now_wall, running));
+  SeriesStore h(test_options());
+  REQUIRE(restore_store(h, serialize_store(original), now_steady, now_wall, running));
 
   CHECK(h.processes().at(kLeaky).alive);
   CHECK(h.processes().at(kSteady).alive);
-  const ProcessEntry& later = h.processes().at(kLater);
+  const ProcessSeries& later = h.processes().at(kLater);
   CHECK_FALSE(later.alive);
   CHECK(later.died_steady_ms == last.steady_ms);  // died at the snapshot's time
   // Already dead in the snapshot: kept as it was, and not asked about (its pid may be reused).
@@ -311,10 +335,10 @@ TEST_CASE("history snapshot: a running process continues, a vanished one becomes
   // The next scan appends after every restored seq.
   const std::uint64_t before = h.processes().at(kLeaky).series.size();
   const std::uint64_t restored_seq = h.current_seq();
-  scan::Snapshot next = workload_scan(43, /*with_later=*/false);
-  h.ingest(next, ProcessRules{}, {});
+  model::Snapshot next = workload_scan(43, /*with_later=*/false);
+  h.append(next, {});
   CHECK(h.current_seq() == restored_seq + 1);
-  const ProcessEntry& leaky = h.processes().at(kLeaky);
+  const ProcessSeries& leaky = h.processes().at(kLeaky);
   CHECK(leaky.series.size() == before + 1);
   CHECK(leaky.series.last_seq() == h.current_seq());
   CHECK(leaky.last_seen_seq == h.current_seq());
@@ -324,7 +348,7 @@ TEST_CASE("history snapshot: a running process continues, a vanished one becomes
 
   // Dead entries go once dead_grace (15 min) has passed since they died.
   for (int i = 44; i < 44 + 90; ++i) {
-    h.ingest(workload_scan(i, false), ProcessRules{}, {});
+    h.append(workload_scan(i, false), {});
   }
   CHECK(h.processes().count(kGone) == 0);
   CHECK(h.processes().count(kLater) == 0);
@@ -332,11 +356,11 @@ TEST_CASE("history snapshot: a running process continues, a vanished one becomes
 }
 
 TEST_CASE("history snapshot: times are rebased across a reboot", "[analysis]") {
-  HistoryOptions opts = test_options();
+  SeriesStoreOptions opts = test_options();
   opts.dead_grace = 2h;  // long enough to keep the dead across the simulated hour of downtime
-  const History original = build_history(40, opts);
+  const SeriesStore original = build_history(40, opts);
   const auto last = newest(original);
-  const std::string file = serialize_history(original, kBoot);
+  const std::string file = serialize_store(original, kBoot);
 
   // Rebooted: the wall clock moved on by an hour, the steady clock restarted 5 s ago.
   const std::int64_t now_steady = 5'000;
@@ -345,9 +369,9 @@ TEST_CASE("history snapshot: times are rebased across a reboot", "[analysis]") {
   const std::int64_t delta = snapshot_steady - last.steady_ms;
 
   SECTION("same boot id unknown: still_running decides, steady times move") {
-    History h(opts);
-    REQUIRE(restore_history(h, file, now_steady, now_wall,
-                            [](const scan::ProcessId& id) { return id == kSteady; }));
+    SeriesStore h(opts);
+    REQUIRE(restore_store(h, file, now_steady, now_wall,
+                          [](const model::ProcessId& id) { return id == kSteady; }));
     CHECK(newest(h).steady_ms == snapshot_steady);
     CHECK(newest(h).wall_ms == last.wall_ms);
     for (std::uint64_t seq = h.times().oldest_seq(); seq <= h.current_seq(); ++seq) {
@@ -365,11 +389,11 @@ TEST_CASE("history snapshot: times are rebased across a reboot", "[analysis]") {
     // The next scan, on the new clocks: windows are in the new steady time, so the last 15
     // minutes hold only it, and the last 2 hours everything.
     const std::int64_t next_steady = now_steady + kStep;
-    scan::Snapshot next = workload_scan(41);
-    next.taken_at = scan::SteadyTime(std::chrono::milliseconds(next_steady));
-    next.wall_time = scan::WallTime(std::chrono::milliseconds(now_wall + kStep));
+    model::Snapshot next = workload_scan(41);
+    next.taken_at = model::SteadyTime(std::chrono::milliseconds(next_steady));
+    next.wall_time = model::WallTime(std::chrono::milliseconds(now_wall + kStep));
     std::erase_if(next.processes, [](const auto& p) { return p.id != kSteady; });
-    h.ingest(next, ProcessRules{}, {});
+    h.append(next, {});
     CHECK(h.seq_since(next_steady - 15 * 60'000) == h.current_seq());
     CHECK(h.seq_since(next_steady - 2 * 3'600'000) == h.times().oldest_seq());
     CHECK(h.processes().at(kSteady).series.last_seq() == h.current_seq());
@@ -377,36 +401,35 @@ TEST_CASE("history snapshot: times are rebased across a reboot", "[analysis]") {
     CHECK(h.processes().at(kLeaky).died_steady_ms == snapshot_steady);
   }
   SECTION("a different boot: nothing from before is alive, whatever /proc says") {
-    History h(opts);
-    REQUIRE(restore_history(h, file, now_steady, now_wall, all_running, "another-boot"));
+    SeriesStore h(opts);
+    REQUIRE(restore_store(h, file, now_steady, now_wall, all_running, "another-boot"));
     for (const auto& [id, e] : h.processes()) {
       CHECK_FALSE(e.alive);
     }
     CHECK(h.processes().size() == 4);
   }
   SECTION("the default dead_grace drops what died more than 15 minutes ago") {
-    History h(test_options());
-    REQUIRE(restore_history(h, file, now_steady, now_wall, all_running, "another-boot"));
+    SeriesStore h(test_options());
+    REQUIRE(restore_store(h, file, now_steady, now_wall, all_running, "another-boot"));
     CHECK(h.processes().empty());
     CHECK(h.cgroups().size() == 2);  // cgroups are judged by the next scan
     CHECK(h.times().size() == 40);
   }
   SECTION("a wall clock that went back never puts the history in the future") {
-    History h(opts);
-    REQUIRE(restore_history(h, file, now_steady, last.wall_ms - 60'000, all_running, kBoot));
+    SeriesStore h(opts);
+    REQUIRE(restore_store(h, file, now_steady, last.wall_ms - 60'000, all_running, kBoot));
     CHECK(newest(h).steady_ms == now_steady);
     CHECK(h.processes().at(kLeaky).alive);
   }
 }
 
 TEST_CASE("history snapshot: a shorter retention keeps the newest scans", "[analysis]") {
-  const History original = build_history(80);
-  HistoryOptions shorter = test_options();
+  const SeriesStore original = build_history(80);
+  SeriesStoreOptions shorter = test_options();
   shorter.retention = 5min;  // 31 scans
   const auto last = newest(original);
-  History h(shorter);
-  REQUIRE(
-      restore_history(h, serialize_history(original), last.steady_ms, last.wall_ms, all_running));
+  SeriesStore h(shorter);
+  REQUIRE(restore_store(h, serialize_store(original), last.steady_ms, last.wall_ms, all_running));
   CHECK(h.times().size() == 31);
   CHECK(h.current_seq() == original.current_seq());
   const auto& s = h.processes().at(kLeaky).series;
@@ -417,22 +440,22 @@ TEST_CASE("history snapshot: a shorter retention keeps the newest scans", "[anal
 }
 
 TEST_CASE("history snapshot: an empty history round-trips", "[analysis]") {
-  const History empty(test_options());
-  History h = build_history(3);
-  REQUIRE(restore_history(h, serialize_history(empty), 1000, kWall0, all_running));
+  const SeriesStore empty(test_options());
+  SeriesStore h = build_history(3);
+  REQUIRE(restore_store(h, serialize_store(empty), 1000, kWall0, all_running));
   CHECK(h.processes().empty());
   CHECK(h.cgroups().empty());
   CHECK(h.times().empty());
-  h.ingest(workload_scan(0), ProcessRules{}, {});
+  h.append(workload_scan(0), {});
   CHECK(h.processes().size() == 4);
 }
 
 TEST_CASE("history snapshot: damage fails cleanly and leaves the history untouched", "[analysis]") {
-  const std::string file = serialize_history(build_history(40), kBoot);
-  History target = build_history(5);
-  const std::string untouched = serialize_history(target);
+  const std::string file = serialize_store(build_history(40), kBoot);
+  SeriesStore target = build_history(5);
+  const std::string untouched = serialize_store(target);
   const auto attempt = [&](std::string_view bytes) {
-    const Status st = restore_history(target, bytes, kSteady0, kWall0, all_running);
+    const Status st = restore_store(target, bytes, kSteady0, kWall0, all_running);
     if (!st) {
       CHECK(st.error().kind == ErrorKind::kMalformed);
     }
@@ -463,66 +486,64 @@ TEST_CASE("history snapshot: damage fails cleanly and leaves the history untouch
   SECTION("trailing bytes after the payload, resealed") {
     std::string payload = file.substr(store::kSnapshotHeaderBytes);
     payload.push_back('\0');
-    const Status st = restore_history(target, store::seal_snapshot(kHistoryFormatVersion, payload),
-                                      kSteady0, kWall0, all_running);
+    const Status st = restore_store(target, store::seal_snapshot(kStoreFormatVersion, payload),
+                                    kSteady0, kWall0, all_running);
     REQUIRE_FALSE(st);
     CHECK(st.error().detail == "history snapshot: 1 bytes after the last entry");
   }
   SECTION("foreign version, bad magic, empty") {
     const std::string payload = file.substr(store::kSnapshotHeaderBytes);
-    const Status v2 =
-        restore_history(target, store::seal_snapshot(kHistoryFormatVersion + 1, payload), kSteady0,
-                        kWall0, all_running);
+    const Status v2 = restore_store(target, store::seal_snapshot(kStoreFormatVersion + 1, payload),
+                                    kSteady0, kWall0, all_running);
     REQUIRE_FALSE(v2);
-    CHECK(v2.error().detail.find("foreign version 2") != std::string::npos);
+    CHECK(v2.error().detail.find("foreign version 3") != std::string::npos);
     const Status junk =
-        restore_history(target, "garbage, not a snapshot", kSteady0, kWall0, all_running);
+        restore_store(target, "garbage, not a snapshot", kSteady0, kWall0, all_running);
     REQUIRE_FALSE(junk);
     CHECK(junk.error().detail.find("bad magic") != std::string::npos);
-    CHECK_FALSE(restore_history(target, "", kSteady0, kWall0, all_running));
+    CHECK_FALSE(restore_store(target, "", kSteady0, kWall0, all_running));
   }
-  CHECK(serialize_history(target) == untouched);
+  CHECK(serialize_store(target) == untouched);
 }
 
 TEST_CASE("history snapshot: flipped payload bytes never crash the decoder", "[analysis]") {
   // Bytes changed before the CRC was computed (a bug, or a hand-edited file): the decoder alone
   // must cope. A changed sample value may still decode, then it is simply restored.
-  const std::string file = serialize_history(build_history(20), kBoot);
+  const std::string file = serialize_store(build_history(20), kBoot);
   const std::string payload = file.substr(store::kSnapshotHeaderBytes);
-  History target = build_history(2);
-  const std::string untouched = serialize_history(target);
+  SeriesStore target = build_history(2);
+  const std::string untouched = serialize_store(target);
   const auto now = newest(target);  // restoring `untouched` at its own time is the identity
   std::size_t failed = 0;
   for (std::size_t i = 0; i < payload.size(); ++i) {
     for (const unsigned mask : {0x01U, 0xFFU}) {
       std::string bad = payload;
       bad[i] = static_cast<char>(static_cast<unsigned char>(bad[i]) ^ mask);
-      const Status st = restore_history(target, store::seal_snapshot(kHistoryFormatVersion, bad),
-                                        now.steady_ms, now.wall_ms, all_running);
+      const Status st = restore_store(target, store::seal_snapshot(kStoreFormatVersion, bad),
+                                      now.steady_ms, now.wall_ms, all_running);
       if (!st) {
         ++failed;
-        CHECK(serialize_history(target) == untouched);
+        CHECK(serialize_store(target) == untouched);
       } else {  // decoded into something: put the target back for the next attempt
-        REQUIRE(restore_history(target, untouched, now.steady_ms, now.wall_ms, all_running));
-        REQUIRE(serialize_history(target) == untouched);
+        REQUIRE(restore_store(target, untouched, now.steady_ms, now.wall_ms, all_running));
+        REQUIRE(serialize_store(target) == untouched);
       }
     }
   }
   CHECK(failed > payload.size());  // most damage is detected (series chunks are self-checking)
-  CHECK(serialize_history(target) == untouched);
+  CHECK(serialize_store(target) == untouched);
 }
 
 // Snapshot size and time at the default retention (6 h at 10 s = 2,160 scans) for 2,000
 // processes: run with `analysis_tests "[.bench]"` (Release build for real figures).
 TEST_CASE("history snapshot: 2000 processes x 2160 scans", "[.bench]") {
-  HistoryOptions opts;  // defaults: 10 s interval, 6 h retention, chunks of 120
-  History h(opts);
-  const ProcessRules rules;
+  SeriesStoreOptions opts;  // defaults: 10 s interval, 6 h retention, chunks of 120
+  SeriesStore h(opts);
   constexpr int kProcs = 2000;
   constexpr int kScans = 2160;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < kScans; ++i) {
-    scan::Snapshot s = scan_at(kSteady0 + i * kStep, kWall0 + i * kStep);
+    model::Snapshot s = scan_at(kSteady0 + i * kStep, kWall0 + i * kStep);
     s.processes.reserve(kProcs);
     const auto n = static_cast<std::uint64_t>(i);
     for (int p = 0; p < kProcs; ++p) {
@@ -543,21 +564,21 @@ TEST_CASE("history snapshot: 2000 processes x 2160 scans", "[.bench]") {
                                  static_cast<std::uint64_t>(c) + 100,
                                  40000 + static_cast<std::uint64_t>(c) * 100 + n));
     }
-    h.ingest(s, rules, {});
+    h.append(s, {});
   }
   const auto t1 = std::chrono::steady_clock::now();
-  const std::string file = serialize_history(h, kBoot);
+  const std::string file = serialize_store(h, kBoot);
   const auto t2 = std::chrono::steady_clock::now();
-  History restored(opts);
+  SeriesStore restored(opts);
   const auto last = newest(h);
-  REQUIRE(restore_history(restored, file, last.steady_ms, last.wall_ms, all_running, kBoot));
+  REQUIRE(restore_store(restored, file, last.steady_ms, last.wall_ms, all_running, kBoot));
   const auto t3 = std::chrono::steady_clock::now();
   const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
   WARN("ingest " << ms(t1 - t0) << " ms; store " << h.bytes() / 1024 << " KiB in memory; snapshot "
                  << file.size() / 1024 << " KiB, serialize " << ms(t2 - t1) << " ms, restore "
                  << ms(t3 - t2) << " ms");
   CHECK(restored.processes().size() == kProcs);
-  CHECK(serialize_history(restored, kBoot) == file);
+  CHECK(serialize_store(restored, kBoot) == file);
 }
 
 }  // namespace

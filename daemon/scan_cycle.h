@@ -1,14 +1,14 @@
 #pragma once
 
-// One scan, end to end: sample processes, host, cgroups and the kernel log; read smaps_rollup on
-// the budget; append to the history; analyse; return the immutable report. Runs on the scanner
-// thread only. Never throws out of scan(): a failing part is counted and the scan goes on.
+// One scan cycle, end to end: sample processes, host, cgroups and the kernel log (lib/scan); plan
+// and read smaps_rollup on the budget; append to the store (lib/store); analyse (lib/analysis);
+// return the whole, immutable report. The data goes down the modules once. Runs on the scanner
+// thread only. Never throws out of run(): a failing part is counted and the scan goes on.
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-#include "analysis/history.h"
 #include "analysis/report.h"
 #include "analysis/report_builder.h"
 #include "analysis/rules.h"
@@ -16,12 +16,13 @@
 #include "scan/cgroup_sampler.h"
 #include "scan/kmsg_reader.h"
 #include "scan/process_sampler.h"
+#include "store/series_store.h"
 
 namespace lw::daemon {
 
-class Scanner {
+class ScanCycle {
  public:
-  explicit Scanner(const config::Config& cfg);
+  explicit ScanCycle(const config::Config& cfg);
 
   // Opens the roots. A missing procfs root is fatal (returned); no memory controller or an
   // unreadable kernel log are degraded modes (logged by the caller, visible in the metrics).
@@ -32,29 +33,31 @@ class Scanner {
   // Applies a reloaded configuration (history is kept; a changed retention applies from now on).
   void reconfigure(const config::Config& cfg);
 
-  std::shared_ptr<const analysis::Report> scan(scan::SteadyTime now, scan::WallTime wall,
-                                               std::vector<analysis::OomEvent>& new_events);
+  std::shared_ptr<const analysis::Report> run(model::SteadyTime now, model::WallTime wall,
+                                              std::vector<analysis::OomEvent>& new_events);
 
-  const scan::ScanStats& last_stats() const { return last_stats_; }
+  const model::ScanStats& last_stats() const { return last_stats_; }
   analysis::SelfReport& self() { return self_; }
-  const analysis::History& history() const { return history_; }
+  const store::SeriesStore& store() const { return store_; }
+  const analysis::VerdictState& verdicts() const { return builder_.verdicts(); }
   // For restoring a snapshot before the first scan (daemon/persistence.h).
-  analysis::History& mutable_history() { return history_; }
+  store::SeriesStore& mutable_store() { return store_; }
+  analysis::VerdictState& mutable_verdicts() { return builder_.verdicts(); }
 
  private:
-  void accumulate(const scan::ScanStats& s);
+  void accumulate(const model::ScanStats& s);
 
   config::Config cfg_;
   scan::ProcessSampler processes_;
   scan::CgroupSampler cgroups_;
   scan::KmsgReader kmsg_;
-  analysis::History history_;
+  store::SeriesStore store_;
   analysis::ReportBuilder builder_;
   analysis::ProcessRules rules_;
   scan::SmapsPolicy smaps_;
   analysis::SelfReport self_;
-  scan::ScanStats last_stats_;
-  scan::Snapshot snap_;
+  model::ScanStats last_stats_;
+  model::Snapshot snap_;
 };
 
 }  // namespace lw::daemon

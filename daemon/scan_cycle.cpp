@@ -1,7 +1,8 @@
-#include "daemon/scanner.h"
+#include "daemon/scan_cycle.h"
 
 #include <unistd.h>
 
+#include "analysis/labels.h"
 #include "daemon/options.h"
 
 namespace lw::daemon {
@@ -21,12 +22,12 @@ std::vector<double> histogram_bounds() {
 }
 }  // namespace
 
-Scanner::Scanner(const config::Config& cfg)
+ScanCycle::ScanCycle(const config::Config& cfg)
     : cfg_(cfg),
       processes_(sampler_options(cfg)),
       cgroups_(cfg.paths.procfs, cfg.paths.sysfs),
       kmsg_(cfg.paths.kmsg),
-      history_(history_options(cfg)),
+      store_(store_options(cfg)),
       builder_(analysis_options(cfg)),
       rules_(process_rules(cfg)),
       smaps_(smaps_policy(cfg)) {
@@ -36,7 +37,7 @@ Scanner::Scanner(const config::Config& cfg)
   self_.scan_interval_seconds = std::chrono::duration<double>(cfg.scan.interval).count();
 }
 
-Status Scanner::open() {
+Status ScanCycle::open() {
   auto status = processes_.open();
   if (!status) {
     return status;
@@ -48,7 +49,7 @@ Status Scanner::open() {
   return Ok{};
 }
 
-std::string Scanner::cgroup_layout_name() const {
+std::string ScanCycle::cgroup_layout_name() const {
   switch (cgroups_.layout()) {
     case cgroup::CgroupLayoutKind::kV2:
       return "v2";
@@ -62,7 +63,7 @@ std::string Scanner::cgroup_layout_name() const {
   return "none";
 }
 
-void Scanner::reconfigure(const config::Config& cfg) {
+void ScanCycle::reconfigure(const config::Config& cfg) {
   cfg_ = cfg;
   builder_.set_options(analysis_options(cfg));
   rules_ = process_rules(cfg);
@@ -71,7 +72,7 @@ void Scanner::reconfigure(const config::Config& cfg) {
   self_.scan_interval_seconds = std::chrono::duration<double>(cfg.scan.interval).count();
 }
 
-void Scanner::accumulate(const scan::ScanStats& s) {
+void ScanCycle::accumulate(const model::ScanStats& s) {
   self_.errors_gone += s.gone;
   self_.errors_denied += s.denied;
   self_.errors_parse += s.parse_errors;
@@ -96,12 +97,12 @@ void Scanner::accumulate(const scan::ScanStats& s) {
   }
 }
 
-std::shared_ptr<const analysis::Report> Scanner::scan(scan::SteadyTime now, scan::WallTime wall,
-                                                      std::vector<analysis::OomEvent>& new_events) {
+std::shared_ptr<const analysis::Report> ScanCycle::run(
+    model::SteadyTime now, model::WallTime wall, std::vector<analysis::OomEvent>& new_events) {
   const auto started = std::chrono::steady_clock::now();
   snap_.taken_at = now;
   snap_.wall_time = wall;
-  snap_.stats = scan::ScanStats{};
+  snap_.stats = model::ScanStats{};
   processes_.sample(now, snap_.processes, snap_.stats);
   snap_.system = processes_.sample_system(snap_.stats);
   snap_.cgroups.clear();
@@ -113,25 +114,23 @@ std::shared_ptr<const analysis::Report> Scanner::scan(scan::SteadyTime now, scan
   if (kmsg_.is_open()) {
     snap_.kmsg_oom_lines = kmsg_.poll(snap_.stats.kmsg_errors);
   }
-  const auto requests = builder_.plan_smaps(history_, snap_);
+  const auto requests = builder_.plan_smaps(store_, snap_);
   processes_.read_smaps(now, smaps_, requests, snap_.processes, snap_.stats);
 
-  history_.ingest(snap_, rules_, [this](const scan::ProcessId& id) {
+  const auto identity = [this](const model::ProcessId& id) {
     const auto* ident = processes_.identity(id);
     return ident == nullptr
                ? std::pair<std::string_view, std::string_view>{}
                : std::pair<std::string_view, std::string_view>{ident->exe, ident->cmdline};
-  });
+  };
+  store_.append(snap_, analysis::make_labeler(rules_, identity, store_.options().max_label_bytes));
   snap_.stats.duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   accumulate(snap_.stats);
   last_stats_ = snap_.stats;
   self_.last_scan_wall_seconds = std::chrono::duration<double>(wall.time_since_epoch()).count();
 
-  auto report = builder_.build(history_, snap_, self_, new_events);
-  auto mutable_report = std::const_pointer_cast<analysis::Report>(report);
-  mutable_report->system.cgroup_layout = cgroup_layout_name();
-  return report;
+  return builder_.build(store_, snap_, self_, cgroup_layout_name(), new_events);
 }
 
 }  // namespace lw::daemon

@@ -1,4 +1,4 @@
-#include "analysis/history_snapshot.h"
+#include "store/series_snapshot.h"
 
 #include <algorithm>
 #include <array>
@@ -11,20 +11,18 @@
 #include <vector>
 
 #include "base/text.h"
+#include "store/payload.h"
 #include "store/snapshot_file.h"
 #include "store/varint.h"
 
-namespace lw::analysis {
+namespace lw::store {
 
 namespace {
-
-namespace varint = store::varint;
 
 constexpr std::uint64_t kIncluded = 1;
 constexpr std::uint64_t kSmapsForced = 2;
 constexpr std::uint64_t kAlive = 4;
-constexpr std::uint64_t kMemorySuspect = 8;
-constexpr std::uint64_t kKnownFlags = 15;
+constexpr std::uint64_t kKnownFlags = 7;
 
 // Deltas and shifts use wrapping arithmetic: a corrupt (but CRC-valid) file must not be UB.
 std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
@@ -36,25 +34,7 @@ std::int64_t wrapping_sub(std::int64_t a, std::int64_t b) {
 
 // --- writing
 
-void put_f64(std::string& out, double v) {
-  varint::put_u64(out, std::bit_cast<std::uint64_t>(v));
-}
-
-void put_opt(std::string& out, const std::optional<std::uint64_t>& v) {
-  varint::put_u64(out, v ? 1 : 0);
-  if (v) {
-    varint::put_u64(out, *v);
-  }
-}
-
-void put_opt_f64(std::string& out, const std::optional<double>& v) {
-  varint::put_u64(out, v ? 1 : 0);
-  if (v) {
-    put_f64(out, *v);
-  }
-}
-
-void put_sample(std::string& out, const scan::ProcessSample& p) {
+void put_sample(std::string& out, const model::ProcessSample& p) {
   varint::put_i64(out, p.ppid);
   varint::put_u64(out, static_cast<unsigned char>(p.state));
   varint::put_bytes(out, p.comm);
@@ -88,22 +68,18 @@ auto cgroup_fields(Sample& c) {
                     &c.oom_events,   &c.oom_kill_events, &c.failcnt};
 }
 
-void put_process(std::string& out, const ProcessEntry& e) {
+void put_process(std::string& out, const ProcessSeries& e) {
   varint::put_i64(out, e.id.pid);
   varint::put_u64(out, e.id.start_ticks);
-  varint::put_bytes(out, e.comm);
-  varint::put_bytes(out, e.group);
-  varint::put_bytes(out, e.cgroup);
-  varint::put_bytes(out, e.unit);
-  varint::put_bytes(out, e.pattern);
-  varint::put_u64(out, (e.included ? kIncluded : 0) | (e.smaps_forced ? kSmapsForced : 0) |
-                           (e.alive ? kAlive : 0) | (e.memory_suspect ? kMemorySuspect : 0));
+  varint::put_bytes(out, e.labels.comm);
+  varint::put_bytes(out, e.labels.group);
+  varint::put_bytes(out, e.labels.cgroup);
+  varint::put_bytes(out, e.labels.unit);
+  varint::put_u64(out, (e.labels.included ? kIncluded : 0) |
+                           (e.labels.smaps_forced ? kSmapsForced : 0) | (e.alive ? kAlive : 0));
   varint::put_u64(out, e.first_seq);
   varint::put_u64(out, e.last_seen_seq);
   varint::put_i64(out, e.died_steady_ms);
-  put_opt_f64(out, e.memory_suspect_since);
-  put_opt_f64(out, e.fds_suspect_since);
-  put_opt_f64(out, e.rate_long);
   put_sample(out, e.last);
   varint::put_u64(out, e.smaps ? 1 : 0);
   if (e.smaps) {
@@ -125,13 +101,13 @@ void put_pressure_line(std::string& out, const std::optional<procfs::PressureLin
   }
 }
 
-void put_cgroup(std::string& out, const std::string& key, const CgroupEntry& e) {
-  const scan::CgroupSample& c = e.last;
+void put_cgroup(std::string& out, const std::string& key, const CgroupSeries& e) {
+  const model::CgroupSample& c = e.last;
   varint::put_bytes(out, key);
   varint::put_bytes(out, c.path);
   varint::put_bytes(out, c.unit);
   varint::put_u64(out, c.inode);
-  varint::put_u64(out, c.version == scan::CgroupVersion::kV2 ? 1 : 0);
+  varint::put_u64(out, c.version == model::CgroupVersion::kV2 ? 1 : 0);
   for (const auto* f : cgroup_fields(c)) {
     put_opt(out, *f);
   }
@@ -144,114 +120,12 @@ void put_cgroup(std::string& out, const std::string& key, const CgroupEntry& e) 
   e.series.serialize(out);
   varint::put_u64(out, e.last_seen_seq);
   varint::put_u64(out, e.present ? 1 : 0);
-  put_opt_f64(out, e.suspect_since);
 }
 
 // --- reading
 
-// A cursor whose first failure sticks: every later read returns a zero value, so a decoder can
-// read a whole record and check ok() once. The first error's detail is kept.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-
-  bool ok() const { return ok_; }
-  bool at_end() const { return in_.empty(); }
-  std::size_t remaining() const { return in_.size(); }
-  const std::string& error() const { return error_; }
-
-  void fail(std::string what) {
-    if (ok_) {
-      ok_ = false;
-      error_ = std::move(what);
-    }
-  }
-
-  std::uint64_t u64() {
-    if (!ok_) {
-      return 0;
-    }
-    const auto v = varint::get_u64(in_);
-    if (!v) {
-      fail("truncated");
-      return 0;
-    }
-    return *v;
-  }
-
-  // A u64 that must be <= max.
-  std::uint64_t bounded(std::uint64_t max) {
-    const std::uint64_t v = u64();
-    if (v > max) {
-      fail("value out of range");
-      return 0;
-    }
-    return v;
-  }
-
-  std::int64_t i64() { return varint::unzigzag(u64()); }
-  bool flag() { return bounded(1) == 1; }
-  double f64() { return std::bit_cast<double>(u64()); }
-
-  std::string_view bytes() {
-    if (!ok_) {
-      return {};
-    }
-    const auto b = varint::get_bytes(in_);
-    if (!b) {
-      fail("truncated");
-      return {};
-    }
-    return *b;
-  }
-
-  std::optional<std::uint64_t> opt() {
-    if (!flag()) {
-      return std::nullopt;
-    }
-    const std::uint64_t v = u64();
-    return ok_ ? std::optional<std::uint64_t>(v) : std::nullopt;
-  }
-
-  std::optional<double> opt_f64() {
-    if (!flag()) {
-      return std::nullopt;
-    }
-    const double v = f64();
-    return ok_ ? std::optional<double>(v) : std::nullopt;
-  }
-
-  template <std::size_t N>
-  store::CompressedSeries<N> series() {
-    if (ok_) {
-      auto s = store::CompressedSeries<N>::deserialize(in_);
-      if (s) {
-        return std::move(*s);
-      }
-      fail(s.error().detail);
-    }
-    return store::CompressedSeries<N>{};
-  }
-
-  store::TimeIndex time_index(std::size_t capacity) {
-    if (ok_) {
-      auto t = store::TimeIndex::deserialize(in_, capacity);
-      if (t) {
-        return std::move(*t);
-      }
-      fail(t.error().detail);
-    }
-    return store::TimeIndex(capacity);
-  }
-
- private:
-  std::string_view in_;
-  bool ok_ = true;
-  std::string error_;
-};
-
-scan::ProcessSample read_sample(Reader& r, const scan::ProcessId& id) {
-  scan::ProcessSample p;
+model::ProcessSample read_sample(PayloadReader& r, const model::ProcessId& id) {
+  model::ProcessSample p;
   p.id = id;
   const std::int64_t ppid = r.i64();
   if (ppid < std::numeric_limits<std::int32_t>::min() ||
@@ -278,33 +152,28 @@ scan::ProcessSample read_sample(Reader& r, const scan::ProcessId& id) {
   return p;
 }
 
-ProcessEntry read_process(Reader& r, const HistoryOptions& options) {
-  scan::ProcessId id;
+ProcessSeries read_process(PayloadReader& r, const SeriesStoreOptions& options) {
+  model::ProcessId id;
   const std::int64_t pid = r.i64();
   if (pid <= 0 || pid > std::numeric_limits<std::int32_t>::max()) {
     r.fail("pid out of range");
   }
   id.pid = static_cast<std::int32_t>(pid);
   id.start_ticks = r.u64();
-  ProcessEntry e(options.chunk_samples);
+  ProcessSeries e(options.chunk_samples);
   e.id = id;
   // Re-sanitised with the current limits (max_label_bytes may have changed); idempotent otherwise.
-  e.comm = text::sanitize_utf8(r.bytes(), options.max_label_bytes);
-  e.group = text::sanitize_utf8(r.bytes(), options.max_label_bytes);
-  e.cgroup = text::sanitize_utf8(r.bytes(), 4 * options.max_label_bytes);
-  e.unit = text::sanitize_utf8(r.bytes(), options.max_label_bytes);
-  e.pattern = std::string(r.bytes());
+  e.labels.comm = text::sanitize_utf8(r.bytes(), options.max_label_bytes);
+  e.labels.group = text::sanitize_utf8(r.bytes(), options.max_label_bytes);
+  e.labels.cgroup = text::sanitize_utf8(r.bytes(), 4 * options.max_label_bytes);
+  e.labels.unit = text::sanitize_utf8(r.bytes(), options.max_label_bytes);
   const std::uint64_t flags = r.bounded(kKnownFlags);
-  e.included = (flags & kIncluded) != 0;
-  e.smaps_forced = (flags & kSmapsForced) != 0;
+  e.labels.included = (flags & kIncluded) != 0;
+  e.labels.smaps_forced = (flags & kSmapsForced) != 0;
   e.alive = (flags & kAlive) != 0;
-  e.memory_suspect = (flags & kMemorySuspect) != 0;
   e.first_seq = r.u64();
   e.last_seen_seq = r.u64();
   e.died_steady_ms = r.i64();
-  e.memory_suspect_since = r.opt_f64();
-  e.fds_suspect_since = r.opt_f64();
-  e.rate_long = r.opt_f64();
   e.last = read_sample(r, id);
   if (r.flag()) {
     procfs::SmapsRollup s;
@@ -318,7 +187,7 @@ ProcessEntry read_process(Reader& r, const HistoryOptions& options) {
   return e;
 }
 
-std::optional<procfs::PressureLine> read_pressure_line(Reader& r) {
+std::optional<procfs::PressureLine> read_pressure_line(PayloadReader& r) {
   if (!r.flag()) {
     return std::nullopt;
   }
@@ -330,13 +199,13 @@ std::optional<procfs::PressureLine> read_pressure_line(Reader& r) {
   return line;
 }
 
-CgroupEntry read_cgroup(Reader& r, const HistoryOptions& options) {
-  CgroupEntry e(options.chunk_samples);
-  scan::CgroupSample& c = e.last;
+CgroupSeries read_cgroup(PayloadReader& r, const SeriesStoreOptions& options) {
+  CgroupSeries e(options.chunk_samples);
+  model::CgroupSample& c = e.last;
   c.path = std::string(r.bytes());
   c.unit = std::string(r.bytes());
   c.inode = r.u64();
-  c.version = r.flag() ? scan::CgroupVersion::kV2 : scan::CgroupVersion::kV1;
+  c.version = r.flag() ? model::CgroupVersion::kV2 : model::CgroupVersion::kV1;
   for (auto* f : cgroup_fields(c)) {
     *f = r.opt();
   }
@@ -350,13 +219,12 @@ CgroupEntry read_cgroup(Reader& r, const HistoryOptions& options) {
   e.series = r.series<kCgroupChannels>();
   e.last_seen_seq = r.u64();
   e.present = r.flag();
-  e.suspect_since = r.opt_f64();
   return e;
 }
 
 // A series must not hold a seq the index has not assigned yet: the next append would be refused.
 template <std::size_t N>
-bool series_within(const store::CompressedSeries<N>& s, const store::TimeIndex& times) {
+bool series_within(const CompressedSeries<N>& s, const TimeIndex& times) {
   const auto last = s.last_seq();
   return !last || *last <= times.newest_seq();
 }
@@ -367,22 +235,23 @@ Error bad(const std::string& what) {
 
 }  // namespace
 
-std::string serialize_history(const History& history, std::string_view boot_id) {
+std::string serialize_store(const SeriesStore& history, std::string_view boot_id,
+                            std::string_view annotations) {
   std::string out;
   varint::put_bytes(out, boot_id);
   history.times().serialize(out);
   history.system().serialize(out);
 
   // Ascending ids: the same history always gives the same bytes, whatever the hash map's order.
-  std::vector<const ProcessEntry*> procs;
+  std::vector<const ProcessSeries*> procs;
   procs.reserve(history.processes().size());
   for (const auto& [id, e] : history.processes()) {
     procs.push_back(&e);
   }
   std::sort(procs.begin(), procs.end(),
-            [](const ProcessEntry* a, const ProcessEntry* b) { return a->id < b->id; });
+            [](const ProcessSeries* a, const ProcessSeries* b) { return a->id < b->id; });
   varint::put_u64(out, procs.size());
-  for (const ProcessEntry* e : procs) {
+  for (const ProcessSeries* e : procs) {
     put_process(out, *e);
   }
 
@@ -390,26 +259,27 @@ std::string serialize_history(const History& history, std::string_view boot_id) 
   for (const auto& [key, e] : history.cgroups()) {
     put_cgroup(out, key, e);
   }
-  return store::seal_snapshot(kHistoryFormatVersion, out);
+  varint::put_bytes(out, annotations);
+  return seal_snapshot(kStoreFormatVersion, out);
 }
 
-Status restore_history(History& history, std::string_view file_bytes, std::int64_t now_steady_ms,
-                       std::int64_t now_wall_ms, const StillRunning& still_running,
-                       std::string_view boot_id) {
-  const auto payload = store::open_snapshot(file_bytes, kHistoryFormatVersion);
+Status restore_store(SeriesStore& history, std::string_view file_bytes, std::int64_t now_steady_ms,
+                     std::int64_t now_wall_ms, const StillRunning& still_running,
+                     std::string_view boot_id, std::string* annotations) {
+  const auto payload = open_snapshot(file_bytes, kStoreFormatVersion);
   if (!payload) {
     return payload.error();
   }
-  const HistoryOptions& options = history.options();
-  Reader r(*payload);
+  const SeriesStoreOptions& options = history.options();
+  PayloadReader r(*payload);
   const std::string stored_boot(r.bytes());
-  store::TimeIndex times = r.time_index(history.times().capacity());
+  TimeIndex times = r.time_index(history.times().capacity());
   auto system = r.series<kSystemChannels>();
   if (!r.ok()) {
     return bad(r.error());
   }
 
-  std::unordered_map<scan::ProcessId, ProcessEntry, ProcessIdHash> procs;
+  ProcessMap procs;
   const std::uint64_t nprocs = r.u64();
   if (!r.ok()) {
     return bad("process count: " + r.error());
@@ -419,20 +289,20 @@ Status restore_history(History& history, std::string_view file_bytes, std::int64
   }
   procs.reserve(static_cast<std::size_t>(nprocs));
   for (std::uint64_t i = 0; i < nprocs; ++i) {
-    ProcessEntry e = read_process(r, options);
+    ProcessSeries e = read_process(r, options);
     if (!r.ok()) {
       return bad("process " + std::to_string(i) + ": " + r.error());
     }
     if (!series_within(e.series, times) || e.last_seen_seq > times.newest_seq()) {
       return bad("process " + std::to_string(i) + ": seq beyond the time index");
     }
-    const scan::ProcessId id = e.id;
+    const model::ProcessId id = e.id;
     if (!procs.emplace(id, std::move(e)).second) {
       return bad("duplicate process " + std::to_string(id.pid));
     }
   }
 
-  std::map<std::string, CgroupEntry> cgroups;
+  CgroupMap cgroups;
   const std::uint64_t ncgroups = r.u64();
   if (!r.ok()) {
     return bad("cgroup count: " + r.error());
@@ -442,7 +312,7 @@ Status restore_history(History& history, std::string_view file_bytes, std::int64
   }
   for (std::uint64_t i = 0; i < ncgroups; ++i) {
     std::string key(r.bytes());
-    CgroupEntry e = read_cgroup(r, options);
+    CgroupSeries e = read_cgroup(r, options);
     if (!r.ok()) {
       return bad("cgroup " + std::to_string(i) + ": " + r.error());
     }
@@ -452,6 +322,10 @@ Status restore_history(History& history, std::string_view file_bytes, std::int64
     if (!cgroups.emplace(std::move(key), std::move(e)).second) {
       return bad("duplicate cgroup " + std::to_string(i));
     }
+  }
+  const std::string_view stored_annotations = r.bytes();
+  if (!r.ok()) {
+    return bad("annotations: " + r.error());
   }
   if (!r.at_end()) {
     return bad(std::to_string(r.remaining()) + " bytes after the last entry");
@@ -464,7 +338,7 @@ Status restore_history(History& history, std::string_view file_bytes, std::int64
   std::int64_t delta = 0;
   std::int64_t snapshot_steady = now_steady_ms;
   if (!times.empty()) {
-    const store::TimeIndex::Entry newest = *times.at(times.newest_seq());
+    const TimeIndex::Entry newest = *times.at(times.newest_seq());
     const std::int64_t elapsed =
         std::max<std::int64_t>(0, wrapping_sub(now_wall_ms, newest.wall_ms));
     snapshot_steady = wrapping_sub(now_steady_ms, elapsed);
@@ -475,7 +349,7 @@ Status restore_history(History& history, std::string_view file_bytes, std::int64
   const std::uint64_t oldest = times.oldest_seq();
   const std::int64_t grace_ms = options.dead_grace.count();
   for (auto it = procs.begin(); it != procs.end();) {
-    ProcessEntry& e = it->second;
+    ProcessSeries& e = it->second;
     if (!e.alive) {
       e.died_steady_ms = wrapping_add(e.died_steady_ms, delta);
     } else if (!same_boot || !still_running || !still_running(e.id)) {
@@ -494,12 +368,13 @@ Status restore_history(History& history, std::string_view file_bytes, std::int64
   }
   system.drop_before(oldest);
 
-  History restored(options);
-  restored.restore_index(std::move(times), std::move(system));
-  restored.processes() = std::move(procs);
-  restored.cgroups() = std::move(cgroups);
+  SeriesStore restored(options);
+  restored.restore(std::move(times), std::move(system), std::move(procs), std::move(cgroups));
   history = std::move(restored);
+  if (annotations != nullptr) {
+    *annotations = std::string(stored_annotations);
+  }
   return Ok{};
 }
 
-}  // namespace lw::analysis
+}  // namespace lw::store

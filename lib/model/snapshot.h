@@ -1,11 +1,15 @@
 #pragma once
 
 // What one scan saw: every process, every memory cgroup, the host, and new kernel OOM lines.
-// Produced by the samplers (I/O), consumed by the store and the analysis. Plain data, no I/O.
+// Produced by the samplers (lib/scan, I/O), consumed by the store and the analysis. Plain data, no
+// I/O: this module sits below scan, store and analysis, so none of them needs another's headers.
+// It uses the parsed-file structs of lib/procfs (Meminfo, Vmstat, Pressure, SmapsRollup, OomLine),
+// which are plain data too.
 
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +20,7 @@
 #include "procfs/smaps_rollup.h"
 #include "procfs/vmstat.h"
 
-namespace lw::scan {
+namespace lw::model {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 using WallTime = std::chrono::system_clock::time_point;
@@ -26,6 +30,12 @@ struct ProcessId {
   std::int32_t pid = 0;
   std::uint64_t start_ticks = 0;
   auto operator<=>(const ProcessId&) const = default;  // NOLINT(modernize-use-nullptr): tidy 14 bug
+};
+
+struct ProcessIdHash {
+  std::size_t operator()(const ProcessId& id) const noexcept {
+    return std::hash<std::uint64_t>{}((static_cast<std::uint64_t>(id.pid) << 40) ^ id.start_ticks);
+  }
 };
 
 struct ProcessSample {
@@ -127,6 +137,14 @@ struct ScanStats {
   double duration_seconds = 0;  // wall time of the whole scan (set by the caller)
 };
 
+// A process whose smaps_rollup the analysis wants read, by index into Snapshot::processes, in
+// priority order (analysis::plan_smaps produces it, scan::ProcessSampler::read_smaps consumes it).
+// `forced` lifts the max_rss gate (config scan.smaps.force), never the time budget.
+struct SmapsRequest {
+  std::size_t index = 0;
+  bool forced = false;
+};
+
 struct Snapshot {
   SteadyTime taken_at{};
   WallTime wall_time{};
@@ -137,4 +155,4 @@ struct Snapshot {
   ScanStats stats;
 };
 
-}  // namespace lw::scan
+}  // namespace lw::model

@@ -1,0 +1,70 @@
+#include "analysis/series_view.h"
+
+#include <algorithm>
+
+#include "analysis/growth.h"
+
+namespace lw::analysis {
+
+std::span<const Sample> samples_since(const std::vector<Sample>& s, double from) {
+  const auto first =
+      std::lower_bound(s.begin(), s.end(), from, [](const Sample& a, double v) { return a.t < v; });
+  return {s.data() + (first - s.begin()), s.data() + s.size()};
+}
+
+std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,
+                                                const AnalysisOptions& options) {
+  std::vector<std::optional<double>> rates;
+  rates.reserve(options.windows.size());
+  for (const auto& w : options.windows) {
+    const double from = now_s - static_cast<double>(w.count()) / 1000.0;
+    rates.push_back(robust_slope(samples_since(s, from)));
+  }
+  return rates;
+}
+
+std::vector<HistoryPoint> downsample(const std::vector<HistoryPoint>& in, std::size_t n) {
+  if (in.size() <= n || n == 0) {
+    return in;
+  }
+  std::vector<HistoryPoint> out;
+  out.reserve(n);
+  const double stride = static_cast<double>(in.size()) / static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto lo = static_cast<std::size_t>(static_cast<double>(i) * stride);
+    const auto hi =
+        std::min(in.size(), static_cast<std::size_t>(static_cast<double>(i + 1) * stride));
+    HistoryPoint p = in[hi - 1];
+    for (std::size_t k = lo; k < hi; ++k) {
+      p.v = std::max(p.v, in[k].v);
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<HistoryPoint> private_history(const store::SeriesStore& store,
+                                          const store::ProcessSeries& s, std::int64_t since_ms,
+                                          std::size_t points) {
+  std::vector<HistoryPoint> wall;
+  read_channel(store, s.series, store::kPrivateBytes, store.seq_since(since_ms), nullptr, &wall);
+  return downsample(wall, points);
+}
+
+ResourceVerdict to_resource(const Verdict& v) {
+  ResourceVerdict r;
+  r.pattern = std::string(pattern_name(v.pattern));
+  r.score = v.score;
+  r.suspect = v.suspect;
+  return r;
+}
+
+bool in_pattern(const ResourceVerdict& v, std::initializer_list<const char*> names) {
+  return std::any_of(names.begin(), names.end(), [&](const char* n) { return v.pattern == n; });
+}
+
+double wall_seconds(model::WallTime t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace lw::analysis

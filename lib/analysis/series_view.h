@@ -1,0 +1,61 @@
+#pragma once
+
+// Reading the store's series for the analysis: one channel over a time range as (time, value)
+// samples, per-window rates, downsampled histories for sparklines, and the report's verdict type.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analysis/classify.h"
+#include "analysis/options.h"
+#include "analysis/report.h"
+#include "store/series_store.h"
+
+namespace lw::analysis {
+
+// Samples of one channel from seq `since` on. `steady` holds steady-clock seconds (for rates),
+// `wall` wall-clock seconds (for histories); either may be null.
+template <std::size_t N>
+void read_channel(const store::SeriesStore& store, const store::CompressedSeries<N>& series,
+                  std::size_t channel, std::uint64_t since, std::vector<Sample>* steady,
+                  std::vector<HistoryPoint>* wall) {
+  series.for_each(since, [&](std::uint64_t seq, const auto& v) {
+    const auto t = store.time_of(seq);
+    if (!t || !v[channel]) {
+      return;
+    }
+    const auto value = static_cast<double>(*v[channel]);
+    if (steady != nullptr) {
+      steady->push_back({static_cast<double>(t->steady_ms) / 1000.0, value});
+    }
+    if (wall != nullptr) {
+      wall->push_back({static_cast<double>(t->wall_ms) / 1000.0, value});
+    }
+  });
+}
+
+// The samples at or after steady second `from`.
+std::span<const Sample> samples_since(const std::vector<Sample>& s, double from);
+
+// One robust rate per analysis window, ending at now_s (steady seconds).
+std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,
+                                                const AnalysisOptions& options);
+
+// At most n points: the last point of each equal-count stride, with the stride's maximum value,
+// so that spikes stay visible.
+std::vector<HistoryPoint> downsample(const std::vector<HistoryPoint>& in, std::size_t n);
+
+// A process's private-memory history since steady ms `since_ms`, downsampled.
+std::vector<HistoryPoint> private_history(const store::SeriesStore& store,
+                                          const store::ProcessSeries& s, std::int64_t since_ms,
+                                          std::size_t points);
+
+ResourceVerdict to_resource(const Verdict& v);
+bool in_pattern(const ResourceVerdict& v, std::initializer_list<const char*> names);
+
+double wall_seconds(model::WallTime t);
+
+}  // namespace lw::analysis
