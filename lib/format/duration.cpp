@@ -15,7 +15,7 @@ std::string duration(double seconds) {
     return "n/a";
   }
   if (seconds < 0) {
-    return "-" + duration(-seconds);
+    return fmt::format("-{}", duration(-seconds));
   }
   if (seconds >= 1e9) {
     return ">30y";

@@ -113,7 +113,7 @@ std::string time_to_limit(const analysis::ResourceVerdict& verdict) {
   }
   std::string out = duration_cell(*verdict.seconds_to_limit);
   if (!verdict.limit_kind.empty()) {
-    out += " <span class=\"muted\">(" + html_escape(verdict.limit_kind) + ")</span>";
+    out += fmt::format(" <span class=\"muted\">({})</span>", html_escape(verdict.limit_kind));
   }
   return out;
 }
