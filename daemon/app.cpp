@@ -1,12 +1,12 @@
 #include "daemon/app.h"
 
-#include <array>
 #include <csignal>
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon/options.h"
+#include "format/bytes.h"
 
 namespace lw::daemon {
 
@@ -18,14 +18,8 @@ std::int64_t steady_ms() {
       .count();
 }
 
-std::string human_bytes(std::optional<std::uint64_t> b) {
-  if (!b) {
-    return "?";
-  }
-  std::array<char, 32> buf{};
-  (void)std::snprintf(buf.data(), buf.size(), "%.1f GiB",
-                      static_cast<double>(*b) / (1024.0 * 1024 * 1024));
-  return buf.data();
+std::string bytes_or_unknown(std::optional<std::uint64_t> b) {
+  return b ? format::bytes(static_cast<double>(*b)) : "?";
 }
 
 // Logs at most once per period per key; library code only counts, the daemon decides to log.
@@ -189,7 +183,7 @@ void App::scan_loop(const std::stop_token& stop) {
       const std::string status = "STATUS=" + std::to_string(report->self.processes_scanned) +
                                  " processes, " + std::to_string(suspects) +
                                  " leak suspects, available " +
-                                 human_bytes(report->system.mem_available_bytes);
+                                 bytes_or_unknown(report->system.mem_available_bytes);
       sd_notify(0, status.c_str());
       if (!ready_sent) {
         sd_notify(0, "READY=1");

@@ -20,11 +20,12 @@
 #include <unistd.h>
 
 #include "analysis/classify.h"
-#include "analysis/recording.h"
 #include "config/config.h"
 #include "daemon/app.h"
 #include "daemon/once.h"
 #include "daemon/options.h"
+#include "recording/parse.h"
+#include "recording/verdict_text.h"
 
 namespace {
 
@@ -128,7 +129,7 @@ int analyze(const std::string& path, const std::optional<std::string>& limit) {
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  const auto samples = lw::analysis::parse_recording(ss.str());
+  const auto samples = lw::recording::parse_recording(ss.str());
   if (!samples) {
     std::cerr << path << ": " << samples.error().detail << "\n";
     return EXIT_FAILURE;
@@ -144,7 +145,7 @@ int analyze(const std::string& path, const std::optional<std::string>& limit) {
   }
   const lw::config::Config defaults;
   const auto opts = lw::daemon::analysis_options(defaults);
-  std::cout << lw::analysis::render_analysis(*samples, limit_bytes, opts.memory);
+  std::cout << lw::recording::render_analysis(*samples, limit_bytes, opts.memory);
   return EXIT_SUCCESS;
 }
 

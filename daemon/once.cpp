@@ -1,85 +1,103 @@
 #include "daemon/once.h"
 
-#include <array>
-#include <cinttypes>
-#include <cstdio>
-#include <iomanip>
+#include <iterator>
 #include <ostream>
+#include <string>
+#include <string_view>
 #include <thread>
 
-#include "analysis/recording.h"
+#include <fmt/core.h>
+
 #include "daemon/scan_cycle.h"
 #include "export/leak_collectable.h"
+#include "format/bytes.h"
+#include "format/duration.h"
 #include "http/api.h"
 
 namespace lw::daemon {
 
 namespace {
+
+constexpr std::size_t kTopRows = 15;
+
 std::string bytes(std::optional<std::uint64_t> b) {
-  return b ? analysis::human_bytes(static_cast<double>(*b)) : "-";
+  return b ? format::bytes(static_cast<double>(*b)) : "-";
 }
 std::string count(std::optional<std::uint64_t> n) {
   return n ? std::to_string(*n) : "-";
 }
 
-void print_text(const analysis::Report& r, const model::ScanStats& st, std::ostream& out) {
+void print_host(const analysis::Report& r, std::string& out) {
   const auto& s = r.system;
-  out << "Host memory: total " << bytes(s.mem_total_bytes) << ", available "
-      << bytes(s.mem_available_bytes) << ", swap " << bytes(s.swap_total_bytes) << " (free "
-      << bytes(s.swap_free_bytes) << ")";
+  fmt::format_to(std::back_inserter(out), "Host memory: total {}, available {}, swap {} (free {})",
+                 bytes(s.mem_total_bytes), bytes(s.mem_available_bytes), bytes(s.swap_total_bytes),
+                 bytes(s.swap_free_bytes));
   if (s.seconds_to_memory_exhaustion) {
-    out << ", exhausted in ~" << analysis::human_duration(*s.seconds_to_memory_exhaustion);
+    out += ", exhausted in ~" + format::duration(*s.seconds_to_memory_exhaustion);
   }
-  out << "\nmemory cgroups: " << s.cgroup_layout << ", " << r.cgroups.size() << " shown\n\n";
+  fmt::format_to(std::back_inserter(out), "\nmemory cgroups: {}, {} shown\n\n", s.cgroup_layout,
+                 r.cgroups.size());
+}
 
+void print_suspects(const analysis::Report& r, std::string& out) {
   std::size_t suspects = 0;
   for (const auto& p : r.processes) {
-    if (p.alive && (p.memory.suspect || p.fds.suspect)) {
-      if (suspects++ == 0) {
-        out << "LEAK SUSPECTS\n";
-      }
-      const double rate = p.rates.empty() ? 0.0 : p.rates.back().bytes_per_second.value_or(0.0);
-      out << "  pid " << p.id.pid << " (" << p.comm
-          << "): " << (p.memory.suspect ? "memory" : "fds") << " leak, score " << std::fixed
-          << std::setprecision(2) << p.memory.score << ", " << analysis::human_bytes(rate * 3600)
-          << "/h";
-      if (p.memory.seconds_to_limit) {
-        out << ", " << p.memory.limit_kind << " limit in ~"
-            << analysis::human_duration(*p.memory.seconds_to_limit);
-      }
-      out << "\n";
-    }
-  }
-  if (suspects == 0) {
-    out << "No leak suspects";
-    if (r.self.scans_total < 3) {
-      out << " (one scan cannot show growth: try --duration 2m)";
-    }
-    out << ".\n";
-  }
-  out << "\nTOP PROCESSES BY PRIVATE MEMORY (anon + swap)\n";
-  std::array<char, 512> line{};
-  (void)std::snprintf(line.data(), line.size(), "%8s  %-16s %10s %10s %10s %10s %10s %7s  %s\n",
-                      "PID", "COMM", "PRIVATE", "RSS", "ANON", "SWAP", "PSS", "FDS", "PATTERN");
-  out << line.data();
-  std::size_t shown = 0;
-  for (const auto& p : r.processes) {
-    if (!p.alive || shown++ >= 15) {
+    if (!p.alive || !(p.memory.suspect || p.fds.suspect)) {
       continue;
     }
-    (void)std::snprintf(
-        line.data(), line.size(), "%8d  %-16.16s %10s %10s %10s %10s %10s %7s  %s\n", p.id.pid,
-        p.comm.c_str(), bytes(p.private_bytes()).c_str(), bytes(p.rss_bytes).c_str(),
-        bytes(p.anon_bytes).c_str(), bytes(p.swap_bytes).c_str(), bytes(p.pss_bytes).c_str(),
-        count(p.open_fds).c_str(), p.memory.pattern.empty() ? "-" : p.memory.pattern.c_str());
-    out << line.data();
+    if (suspects++ == 0) {
+      out += "LEAK SUSPECTS\n";
+    }
+    const double rate = p.rates.empty() ? 0.0 : p.rates.back().bytes_per_second.value_or(0.0);
+    fmt::format_to(std::back_inserter(out), "  pid {} ({}): {} leak, score {:.2f}, {}", p.id.pid,
+                   p.comm, p.memory.suspect ? "memory" : "fds", p.memory.score,
+                   format::byte_rate_per_hour(rate));
+    if (p.memory.seconds_to_limit) {
+      fmt::format_to(std::back_inserter(out), ", {} limit in ~{}", p.memory.limit_kind,
+                     format::duration(*p.memory.seconds_to_limit));
+    }
+    out += "\n";
   }
-  out << "\n" << r.self.processes_scanned << " processes sampled";
+  if (suspects == 0) {
+    out += "No leak suspects";
+    if (r.self.scans_total < 3) {
+      out += " (one scan cannot show growth: try --duration 2m)";
+    }
+    out += ".\n";
+  }
+}
+
+void print_top(const analysis::Report& r, std::string& out) {
+  out += "\nTOP PROCESSES BY PRIVATE MEMORY (anon + swap)\n";
+  constexpr std::string_view kRow =
+      "{:>8}  {:<16.16} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}  {}\n";
+  fmt::format_to(std::back_inserter(out), kRow, "PID", "COMM", "PRIVATE", "RSS", "ANON", "SWAP",
+                 "PSS", "FDS", "PATTERN");
+  std::size_t shown = 0;
+  for (const auto& p : r.processes) {
+    if (!p.alive || shown++ >= kTopRows) {
+      continue;
+    }
+    fmt::format_to(std::back_inserter(out), kRow, p.id.pid, p.comm, bytes(p.private_bytes()),
+                   bytes(p.rss_bytes), bytes(p.anon_bytes), bytes(p.swap_bytes), bytes(p.pss_bytes),
+                   count(p.open_fds), p.memory.pattern.empty() ? "-" : p.memory.pattern);
+  }
+}
+
+void print_text(const analysis::Report& r, const model::ScanStats& st, std::ostream& stream) {
+  std::string out;
+  print_host(r, out);
+  print_suspects(r, out);
+  print_top(r, out);
+  fmt::format_to(std::back_inserter(out), "\n{} processes sampled", r.self.processes_scanned);
   if (st.denied > 0 || r.self.smaps_skipped_denied > 0) {
-    out << "; not permitted: " << st.denied << " files, " << r.self.smaps_skipped_denied
-        << " smaps_rollup reads (run as root or with CAP_SYS_PTRACE to see every process)";
+    fmt::format_to(std::back_inserter(out),
+                   "; not permitted: {} files, {} smaps_rollup reads (run as root or with "
+                   "CAP_SYS_PTRACE to see every process)",
+                   st.denied, r.self.smaps_skipped_denied);
   }
-  out << ".\n";
+  out += ".\n";
+  stream << out;
 }
 }  // namespace
 
