@@ -14,4 +14,12 @@ Error bad_value(std::string_view file, std::string_view text) {
   return malformed(std::move(detail));
 }
 
+Result<std::uint64_t> parse_single_u64(std::string_view text, std::string_view file) {
+  const auto value = text::parse_u64(single_line(text));
+  if (!value) {
+    return bad_value(file, text);
+  }
+  return *value;
+}
+
 }  // namespace lw::cgroup

@@ -7,6 +7,7 @@
 // files are parsed with keyed::kFlatKeyed (base/keyed.h), which rejects any other line shape.
 // This header holds what the single-value files and the other cgroup parsers share.
 
+#include <cstdint>
 #include <string_view>
 
 #include "base/keyed.h"
@@ -28,5 +29,8 @@ inline std::string_view single_line(std::string_view text) {
   }
   return text;
 }
+
+// A single-value file holding one u64 ("%llu\n"); anything else is bad_value(file, text).
+Result<std::uint64_t> parse_single_u64(std::string_view text, std::string_view file);
 
 }  // namespace lw::cgroup

@@ -3,7 +3,6 @@
 #include <array>
 
 #include "base/keyed.h"
-#include "base/text.h"
 #include "cgroup/flat_keyed.h"
 
 namespace lw::cgroup {
@@ -34,11 +33,7 @@ constexpr std::array<keyed::Field<MemoryEvents>, 6> kEventFields{{
 }  // namespace
 
 Result<std::uint64_t> parse_memory_current(std::string_view text, std::string_view file) {
-  const auto value = text::parse_u64(single_line(text));
-  if (!value) {
-    return bad_value(file, text);
-  }
-  return *value;
+  return parse_single_u64(text, file);
 }
 
 Result<MemoryLimit> parse_memory_limit(std::string_view text, std::string_view file) {
@@ -46,9 +41,9 @@ Result<MemoryLimit> parse_memory_limit(std::string_view text, std::string_view f
   if (v == "max") {
     return MemoryLimit{};
   }
-  const auto value = text::parse_u64(v);
+  const auto value = parse_single_u64(text, file);
   if (!value) {
-    return bad_value(file, text);
+    return value.error();
   }
   return MemoryLimit{*value};
 }

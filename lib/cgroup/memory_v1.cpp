@@ -3,7 +3,6 @@
 #include <array>
 
 #include "base/keyed.h"
-#include "base/text.h"
 #include "cgroup/flat_keyed.h"
 
 namespace lw::cgroup {
@@ -44,17 +43,13 @@ constexpr std::array<keyed::Field<OomControlFields>, 3> kOomFields{{
 }  // namespace
 
 Result<std::uint64_t> parse_v1_counter(std::string_view text, std::string_view file) {
-  const auto value = text::parse_u64(single_line(text));
-  if (!value) {
-    return bad_value(file, text);
-  }
-  return *value;
+  return parse_single_u64(text, file);
 }
 
 Result<MemoryLimit> parse_v1_limit(std::string_view text, std::string_view file) {
-  const auto value = text::parse_u64(single_line(text));
+  const auto value = parse_single_u64(text, file);
   if (!value) {
-    return bad_value(file, text);
+    return value.error();
   }
   return v1_limit(*value);
 }
