@@ -189,10 +189,11 @@ TEST_CASE("sampler: a reused pid with a new starttime is a new process", "[scan]
 
 TEST_CASE("sampler: a thread group whose leader exited is skipped as a zombie today",
           "[scan][sampler]") {
-  // The leader called pthread_exit() while two threads still run: /proc/<pid>/stat says 'Z'
-  // with num_threads 3, and status has no Vm* lines (the leader's mm is gone; the memory is
-  // visible only under task/<tid>/). Today such a process is skipped and counted as a zombie,
-  // so a leak in it goes unseen; reading a live thread's task/<tid>/status would fix that.
+  // The leader called pthread_exit() while other threads still run. As checked on a 6.x kernel:
+  // /proc/<pid>/stat says 'Z' with num_threads > 1 and rss 0, status has no Vm* lines, fd/ is
+  // empty and smaps_rollup fails with ESRCH (the leader's mm and files are gone); the memory is
+  // visible only under task/<tid>/ of a live thread. Today such a process is skipped and counted
+  // as a zombie, so a leak in it goes unseen; reading a live thread's task/<tid>/ would fix that.
   testing::FakeRoot root;
   base_root(root);
   root.file("proc/400/stat",
