@@ -84,6 +84,49 @@ std::optional<std::uint64_t> parse_kib_as_bytes(std::string_view v) {
   return checked_mul(*kib, 1024);
 }
 
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t len = 0;
+  if (c < 0x80) {
+    return 1;
+  }
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+  } else {
+    return 0;  // a continuation byte, or a lead byte of an overlong or too-large form
+  }
+  if (len > s.size() - i) {
+    return 0;
+  }
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) {
+      return 0;
+    }
+  }
+  // The second byte's range rules out overlong forms, surrogates and code points > U+10FFFF.
+  const auto c1 = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
+      (c == 0xF4 && c1 > 0x8F)) {
+    return 0;
+  }
+  return len;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = utf8_sequence_length(s, i);
+    if (len == 0) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 std::string sanitize_utf8(std::string_view in, std::size_t max_bytes) {
   std::string out;
   out.reserve(in.size() < max_bytes ? in.size() : max_bytes);
@@ -97,31 +140,10 @@ std::string sanitize_utf8(std::string_view in, std::size_t max_bytes) {
   constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   std::size_t i = 0;
   while (i < in.size()) {
+    const std::size_t len = utf8_sequence_length(in, i);
     const auto c = static_cast<unsigned char>(in[i]);
-    std::size_t len = 0;
-    if (c < 0x80) {
-      len = 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-    }
-    bool valid = len != 0 && i + len <= in.size();
-    for (std::size_t k = 1; valid && k < len; ++k) {
-      valid = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
-    }
-    if (valid && len >= 3) {
-      const auto c1 = static_cast<unsigned char>(in[i + 1]);
-      // Reject overlong forms, UTF-16 surrogates and code points above U+10FFFF.
-      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
-          (c == 0xF4 && c1 > 0x8F)) {
-        valid = false;
-      }
-    }
     bool fits = true;
-    if (!valid) {
+    if (len == 0) {
       fits = push(kReplacement);
       i += 1;
     } else if (len == 1 && (c < 0x20 || c == 0x7F)) {

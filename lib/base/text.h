@@ -4,6 +4,7 @@
 // Numbers must consume their whole token: no spaces, no '+', no suffix, no overflow.
 
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -66,6 +67,14 @@ inline std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b
   }
   return a * b;
 }
+
+// Length of the valid UTF-8 sequence that starts at s[i] (1 to 4), or 0 when none does: overlong
+// forms, UTF-16 surrogates, code points above U+10FFFF and cut-off sequences are invalid
+// (RFC 3629). The one UTF-8 decoder of the project; i must be < s.size().
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+
+// Whether all of `s` is valid UTF-8 (control characters are valid UTF-8).
+bool valid_utf8(std::string_view s);
 
 // Replaces every byte sequence that is not valid UTF-8 with U+FFFD and every control character
 // (including '\n') with '?', then caps the result at `max_bytes` without splitting a character.

@@ -1,21 +1,15 @@
 #include "cgroup/memory.h"
 
 #include <array>
-#include <string>
 
-#include "base/text.h"
+#include "base/keyed.h"
 #include "cgroup/flat_keyed.h"
 
 namespace lw::cgroup {
 
 namespace {
 
-struct StatField {
-  std::string_view key;
-  std::optional<std::uint64_t> MemoryStat::*member;
-};
-
-constexpr std::array<StatField, 9> kStatFields{{
+constexpr std::array<keyed::Field<MemoryStat>, 9> kStatFields{{
     {"anon", &MemoryStat::anon_bytes},
     {"file", &MemoryStat::file_bytes},
     {"kernel", &MemoryStat::kernel_bytes},
@@ -27,12 +21,7 @@ constexpr std::array<StatField, 9> kStatFields{{
     {"file_mapped", &MemoryStat::file_mapped_bytes},
 }};
 
-struct EventField {
-  std::string_view key;
-  std::optional<std::uint64_t> MemoryEvents::*member;
-};
-
-constexpr std::array<EventField, 6> kEventFields{{
+constexpr std::array<keyed::Field<MemoryEvents>, 6> kEventFields{{
     {"low", &MemoryEvents::low},
     {"high", &MemoryEvents::high},
     {"max", &MemoryEvents::max},
@@ -44,11 +33,7 @@ constexpr std::array<EventField, 6> kEventFields{{
 }  // namespace
 
 Result<std::uint64_t> parse_memory_current(std::string_view text, std::string_view file) {
-  const auto value = text::parse_u64(single_line(text));
-  if (!value) {
-    return bad_value(file, text);
-  }
-  return *value;
+  return parse_single_u64(text, file);
 }
 
 Result<MemoryLimit> parse_memory_limit(std::string_view text, std::string_view file) {
@@ -56,45 +41,19 @@ Result<MemoryLimit> parse_memory_limit(std::string_view text, std::string_view f
   if (v == "max") {
     return MemoryLimit{};
   }
-  const auto value = text::parse_u64(v);
+  const auto value = parse_single_u64(text, file);
   if (!value) {
-    return bad_value(file, text);
+    return value.error();
   }
   return MemoryLimit{*value};
 }
 
 Result<MemoryStat> parse_memory_stat(std::string_view text) {
-  MemoryStat out;
-  const Status status =
-      parse_flat_keyed(text, "memory.stat", [&](std::string_view key, std::uint64_t value) {
-        for (const auto& field : kStatFields) {
-          if (key == field.key) {
-            out.*field.member = value;
-            return;
-          }
-        }
-      });
-  if (!status) {
-    return status.error();
-  }
-  return out;
+  return keyed::parse(text, keyed::kFlatKeyed, "memory.stat", kStatFields);
 }
 
 Result<MemoryEvents> parse_memory_events(std::string_view text, std::string_view file) {
-  MemoryEvents out;
-  const Status status =
-      parse_flat_keyed(text, file, [&](std::string_view key, std::uint64_t value) {
-        for (const auto& field : kEventFields) {
-          if (key == field.key) {
-            out.*field.member = value;
-            return;
-          }
-        }
-      });
-  if (!status) {
-    return status.error();
-  }
-  return out;
+  return keyed::parse(text, keyed::kFlatKeyed, file, kEventFields);
 }
 
 }  // namespace lw::cgroup

@@ -1,9 +1,8 @@
 #include "cgroup/memory_v1.h"
 
 #include <array>
-#include <string>
 
-#include "base/text.h"
+#include "base/keyed.h"
 #include "cgroup/flat_keyed.h"
 
 namespace lw::cgroup {
@@ -17,12 +16,7 @@ MemoryLimit v1_limit(std::uint64_t value) {
   return value;
 }
 
-struct StatField {
-  std::string_view key;
-  std::optional<std::uint64_t> V1MemoryStat::*member;
-};
-
-constexpr std::array<StatField, 8> kStatFields{{
+constexpr std::array<keyed::Field<V1MemoryStat>, 8> kStatFields{{
     {"total_rss", &V1MemoryStat::total_rss_bytes},
     {"total_cache", &V1MemoryStat::total_cache_bytes},
     {"total_shmem", &V1MemoryStat::total_shmem_bytes},
@@ -33,42 +27,43 @@ constexpr std::array<StatField, 8> kStatFields{{
     {"total_rss_huge", &V1MemoryStat::total_rss_huge_bytes},
 }};
 
+// memory.oom_control as printed; the two flags are checked to be 0 or 1 afterwards.
+struct OomControlFields {
+  std::optional<std::uint64_t> oom_kill_disable;
+  std::optional<std::uint64_t> under_oom;
+  std::optional<std::uint64_t> oom_kill;
+};
+
+constexpr std::array<keyed::Field<OomControlFields>, 3> kOomFields{{
+    {"oom_kill_disable", &OomControlFields::oom_kill_disable},
+    {"under_oom", &OomControlFields::under_oom},
+    {"oom_kill", &OomControlFields::oom_kill},
+}};
+
 }  // namespace
 
 Result<std::uint64_t> parse_v1_counter(std::string_view text, std::string_view file) {
-  const auto value = text::parse_u64(single_line(text));
-  if (!value) {
-    return bad_value(file, text);
-  }
-  return *value;
+  return parse_single_u64(text, file);
 }
 
 Result<MemoryLimit> parse_v1_limit(std::string_view text, std::string_view file) {
-  const auto value = text::parse_u64(single_line(text));
+  const auto value = parse_single_u64(text, file);
   if (!value) {
-    return bad_value(file, text);
+    return value.error();
   }
   return v1_limit(*value);
 }
 
 Result<V1MemoryStat> parse_v1_memory_stat(std::string_view text) {
   V1MemoryStat out;
-  const Status status =
-      parse_flat_keyed(text, "memory.stat", [&](std::string_view key, std::uint64_t value) {
-        if (key == "hierarchical_memory_limit") {
-          out.hierarchical_memory_limit = v1_limit(value);
-          return;
+  const Status status = keyed::parse_into(
+      text, keyed::kFlatKeyed, "memory.stat", kStatFields, out, [&](const keyed::Line& line) {
+        if (line.key == "hierarchical_memory_limit") {
+          out.hierarchical_memory_limit = v1_limit(*line.number);  // kStrict: always a number
+        } else if (line.key == "hierarchical_memsw_limit") {
+          out.hierarchical_memsw_limit = v1_limit(*line.number);
         }
-        if (key == "hierarchical_memsw_limit") {
-          out.hierarchical_memsw_limit = v1_limit(value);
-          return;
-        }
-        for (const auto& field : kStatFields) {
-          if (key == field.key) {
-            out.*field.member = value;
-            return;
-          }
-        }
+        return true;
       });
   if (!status) {
     return status.error();
@@ -77,31 +72,19 @@ Result<V1MemoryStat> parse_v1_memory_stat(std::string_view text) {
 }
 
 Result<OomControl> parse_oom_control(std::string_view text) {
-  OomControl out;
-  std::optional<std::uint64_t> kill_disable;
-  std::optional<std::uint64_t> under_oom;
-  const Status status =
-      parse_flat_keyed(text, "memory.oom_control", [&](std::string_view key, std::uint64_t value) {
-        if (key == "oom_kill_disable") {
-          kill_disable = value;
-        } else if (key == "under_oom") {
-          under_oom = value;
-        } else if (key == "oom_kill") {
-          out.oom_kill = value;
-        }
-      });
-  if (!status) {
-    return status.error();
+  const auto fields = keyed::parse(text, keyed::kFlatKeyed, "memory.oom_control", kOomFields);
+  if (!fields) {
+    return fields.error();
   }
-  if (!kill_disable || *kill_disable > 1) {
+  if (!fields->oom_kill_disable || *fields->oom_kill_disable > 1) {
     return malformed("memory.oom_control: no 0/1 oom_kill_disable");
   }
-  if (!under_oom || *under_oom > 1) {
+  if (!fields->under_oom || *fields->under_oom > 1) {
     return malformed("memory.oom_control: no 0/1 under_oom");
   }
-  out.oom_kill_disable = *kill_disable == 1;
-  out.under_oom = *under_oom == 1;
-  return out;
+  return OomControl{.oom_kill_disable = *fields->oom_kill_disable == 1,
+                    .under_oom = *fields->under_oom == 1,
+                    .oom_kill = fields->oom_kill};
 }
 
 }  // namespace lw::cgroup

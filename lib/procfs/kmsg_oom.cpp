@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "base/keyed.h"
 #include "base/text.h"
 
 namespace lw::procfs {
@@ -162,11 +163,7 @@ std::optional<OomLine> parse_kill(std::string_view message) {
   out.comm = std::string(rest.substr(0, comm_end));
   rest.remove_prefix(comm_end + 2);
 
-  struct KbField {
-    std::string_view key;
-    std::optional<std::uint64_t> OomLine::*member;
-  };
-  constexpr std::array<KbField, 4> kKbFields{{
+  constexpr std::array<keyed::Field<OomLine>, 4> kKbFields{{
       {"total-vm", &OomLine::total_vm_bytes},
       {"anon-rss", &OomLine::anon_rss_bytes},
       {"file-rss", &OomLine::file_rss_bytes},
@@ -191,11 +188,9 @@ std::optional<OomLine> parse_kill(std::string_view message) {
     } else if (key == "oom_score_adj") {
       ok = text::parse_int<std::int32_t>(value).has_value();
     }
-    for (const auto& field : kKbFields) {
-      if (key == field.key) {
-        out.*field.member = parse_kb_suffixed(value);
-        ok = (out.*field.member).has_value();
-      }
+    if (const auto* field = keyed::find_field(kKbFields, key)) {
+      out.*field->member = parse_kb_suffixed(value);
+      ok = (out.*field->member).has_value();
     }
     if (!ok) {
       return std::nullopt;

@@ -3,18 +3,14 @@
 #include <array>
 #include <string>
 
+#include "base/keyed.h"
 #include "base/text.h"
 
 namespace lw::procfs {
 
 namespace {
 
-struct KibField {
-  std::string_view key;
-  std::optional<std::uint64_t> PidStatus::*member;
-};
-
-constexpr std::array<KibField, 6> kKibFields{{
+constexpr std::array<keyed::Field<PidStatus>, 6> kKibFields{{
     {"VmSize", &PidStatus::vm_size_bytes},
     {"VmRSS", &PidStatus::vm_rss_bytes},
     {"RssAnon", &PidStatus::rss_anon_bytes},
@@ -55,37 +51,19 @@ std::string_view name_value(std::string_view value) {
 Result<PidStatus> parse_pid_status(std::string_view text) {
   PidStatus out;
   bool saw_name = false;
-  std::string bad_key;  // first offending key; stays empty on the happy path
-  text::for_each_line(text, [&](std::string_view line) {
-    const auto kv = text::split_once(line, ':');
-    if (!kv || !bad_key.empty()) {
-      return;
-    }
-    const auto [key, value] = *kv;
-    if (key == "Name") {
-      out.name = std::string(name_value(value));
-      saw_name = true;
-      return;
-    }
-    if (key == "Uid") {
-      out.real_uid = parse_real_uid(value);
-      if (!out.real_uid) {
-        bad_key = "Uid";
-      }
-      return;
-    }
-    for (const auto& field : kKibFields) {
-      if (key == field.key) {
-        out.*field.member = text::parse_kib_as_bytes(value);
-        if (!(out.*field.member)) {
-          bad_key = std::string(key);
-        }
-        return;
-      }
-    }
-  });
-  if (!bad_key.empty()) {
-    return malformed("status: bad value for " + bad_key);
+  const Status status = keyed::parse_into(text, keyed::kProcKib, "status", kKibFields, out,
+                                          [&](const keyed::Line& line) {
+                                            if (line.key == "Name") {
+                                              out.name = std::string(name_value(line.value));
+                                              saw_name = true;
+                                            } else if (line.key == "Uid") {
+                                              out.real_uid = parse_real_uid(line.value);
+                                              return out.real_uid.has_value();
+                                            }
+                                            return true;
+                                          });
+  if (!status) {
+    return status.error();
   }
   if (!saw_name) {
     return malformed("status: no Name line");

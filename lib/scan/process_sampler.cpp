@@ -6,7 +6,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "base/text.h"
@@ -65,6 +67,27 @@ Status list_numeric(int dir_fd, std::vector<int>& out) {
   return Ok{};
 }
 
+// Entries of dir/name except "." and ".."; nullopt when it cannot be opened.
+std::optional<std::uint64_t> count_entries(int dir, const char* name) {
+  auto fd_dir = open_at(dir, name, O_RDONLY | O_DIRECTORY);
+  if (!fd_dir) {
+    return std::nullopt;
+  }
+  DIR* d = ::fdopendir(fd_dir->get());
+  if (d == nullptr) {
+    return std::nullopt;
+  }
+  fd_dir->release();  // owned by d now
+  std::uint64_t n = 0;
+  while (const dirent* entry = ::readdir(d)) {  // NOLINT(concurrency-mt-unsafe)
+    if (entry->d_name[0] != '.') {
+      ++n;
+    }
+  }
+  ::closedir(d);
+  return n;
+}
+
 }  // namespace
 
 void count_error(model::ScanStats& stats, const Error& error) {
@@ -98,10 +121,14 @@ Status ProcessSampler::open() {
     return Error{boot.error().kind, options_.proc_root + "/stat: " + boot.error().detail};
   }
   boot_time_ = *boot;
-  // st_size of /proc/<pid>/fd is the number of open fds since Linux 6.2 (0 before). We always
-  // have stdin..stderr or at least this directory fd open, so a 0 means "not supported".
+  // st_size of /proc/<pid>/fd is the number of open fds since Linux 6.2 (0 before), but only on
+  // procfs: in a copied tree (a fixture under --proc-root) it is the directory's size on disk,
+  // 4096 on ext4. We always have stdin..stderr or at least this directory fd open, so a 0 on
+  // procfs means "not supported".
+  struct statfs fs {};
+  const bool on_procfs = ::fstatfs(root_.get(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
   struct stat st {};
-  if (::fstatat(root_.get(), "self/fd", &st, 0) == 0 && st.st_size > 0) {
+  if (on_procfs && ::fstatat(root_.get(), "self/fd", &st, 0) == 0 && st.st_size > 0) {
     fd_method_ = FdCountMethod::kStatSize;
   } else {
     fd_method_ = FdCountMethod::kReaddir;
@@ -115,25 +142,12 @@ std::optional<std::uint64_t> ProcessSampler::count_fds(int dir) {
     if (::fstatat(dir, "fd", &st, 0) != 0 || st.st_size < 0) {
       return std::nullopt;
     }
-    return static_cast<std::uint64_t>(st.st_size);
-  }
-  auto fd_dir = open_at(dir, "fd", O_RDONLY | O_DIRECTORY);
-  if (!fd_dir) {
-    return std::nullopt;
-  }
-  DIR* d = ::fdopendir(fd_dir->get());
-  if (d == nullptr) {
-    return std::nullopt;
-  }
-  fd_dir->release();  // owned by d now
-  std::uint64_t n = 0;
-  while (const dirent* entry = ::readdir(d)) {  // NOLINT(concurrency-mt-unsafe)
-    if (entry->d_name[0] != '.') {
-      ++n;
+    if (st.st_size > 0) {
+      return static_cast<std::uint64_t>(st.st_size);
     }
+    // 0 is also what a kernel without the feature says: count, it costs nothing with no fds.
   }
-  ::closedir(d);
-  return n;
+  return count_entries(dir, "fd");
 }
 
 bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSample& out,

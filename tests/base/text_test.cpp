@@ -50,3 +50,27 @@ TEST_CASE("text: sanitize_utf8 keeps valid text and replaces the rest", "[base]"
   CHECK(text::sanitize_utf8("ab\xC3\xA9", 3) == "ab");
   CHECK(text::sanitize_utf8(std::string(500, 'x')).size() == 128);
 }
+
+TEST_CASE("text: valid_utf8 follows RFC 3629", "[base]") {
+  const std::string_view good =
+      GENERATE(std::string_view(""), "web-1", "a\nb\x7F", "caf\xC3\xA9", "\xE2\x82\xAC",
+               "\xF0\x9F\x90\xB3", "\xF4\x8F\xBF\xBF", "\xED\x9F\xBF");
+  CHECK(text::valid_utf8(good));
+  const std::string_view bad =
+      GENERATE(std::string_view("\xFF"), "\x80", "caf\xC3", "\xC0\xAF", "\xC1\xBF",
+               "\xE0\x80\xAF",      // overlong
+               "\xED\xA0\x80",      // surrogate
+               "\xF4\x90\x80\x80",  // above U+10FFFF
+               "\xF5\x80\x80\x80",  // lead byte out of range
+               "\xE2\x82", "\xE2\x28\xA1");
+  CHECK_FALSE(text::valid_utf8(bad));
+}
+
+TEST_CASE("text: utf8_sequence_length never reads past the end", "[base]") {
+  const std::string_view euro = "\xE2\x82\xAC";
+  CHECK(text::utf8_sequence_length(euro, 0) == 3);
+  for (std::size_t n = 1; n < euro.size(); ++n) {
+    CHECK(text::utf8_sequence_length(euro.substr(0, n), 0) == 0);
+  }
+  CHECK(text::utf8_sequence_length("a\xE2\x82\xAC", 1) == 3);
+}
