@@ -8,7 +8,8 @@
 // "open" and grows as samples arrive; when it holds K samples the next append closes it: it is
 // re-encoded once (with per-channel scales), given a summary trailer, shrunk to fit and never
 // touched again. Every chunk decodes on its own, so retention can drop whole chunks. The bytes of
-// a chunk are described in chunk_codec.h; an unchanged sample at the next seq costs one byte.
+// a chunk are described in chunk_codec.h (written by chunk_encoder.h, read by chunk_decoder.h); an
+// unchanged sample at the next seq costs one byte.
 //
 // Retention granularity is one chunk: drop_before(seq) removes only chunks whose every sample is
 // older than seq, so up to K-1 older samples may remain. Readers pass from_seq to ignore them.
@@ -29,6 +30,8 @@
 #include "base/result.h"
 #include "store/chunk.h"
 #include "store/chunk_codec.h"
+#include "store/chunk_decoder.h"
+#include "store/chunk_encoder.h"
 #include "store/heap_bytes.h"
 #include "store/varint.h"
 
@@ -122,11 +125,6 @@ class CompressedSeries {
   std::array<std::uint8_t, N> common_shifts() const;
   void merge_straddling_range(const Chunk& c, std::size_t samples_end, std::size_t channel,
                               std::uint64_t from_seq, ChannelRange& r) const;
-  // Decodes a closed chunk read from the serialised form: sets last_seq and samples_end, and
-  // checks that its summary trailer matches its samples.
-  static Status finish_closed_chunk(Chunk& c);
-  // Decodes the open chunk read from the serialised form into open_, open_summary_ and last_.
-  Status restore_open(Chunk open);
 
   std::vector<Chunk> closed_;  // oldest first; immutable once here
   Chunk open_;                 // count == 0: the series is empty
@@ -353,8 +351,8 @@ Result<CompressedSeries<N>> CompressedSeries<N>::deserialize(std::string_view& i
     if (!chunk) {
       return chunk.error();
     }
-    if (const Status finished = finish_closed_chunk(*chunk); !finished) {
-      return finished.error();
+    if (const Status decoded = series_detail::decode_closed_chunk<N>(*chunk); !decoded) {
+      return decoded.error();
     }
     if (prev_last && chunk->first_seq <= *prev_last) {
       return malformed("series: chunks out of order");
@@ -367,53 +365,15 @@ Result<CompressedSeries<N>> CompressedSeries<N>::deserialize(std::string_view& i
   if (!open) {
     return open.error();
   }
-  if (const Status restored = s.restore_open(std::move(*open)); !restored) {
-    return restored.error();
+  s.open_ = std::move(*open);
+  if (s.open_.count != 0) {
+    const Status decoded = series_detail::decode_open_chunk<N>(s.open_, s.open_summary_, s.last_);
+    if (!decoded) {
+      return decoded.error();
+    }
   }
   in = rest;
   return s;
-}
-
-template <std::size_t N>
-Status CompressedSeries<N>::finish_closed_chunk(Chunk& c) {
-  series_detail::Summary<N> summary;
-  const std::uint8_t* begin = c.bytes.data();
-  const std::uint8_t* end = begin + c.bytes.size();
-  const std::uint8_t* samples_end = series_detail::decode_chunk<N>(
-      begin, end, c.first_seq, c.count, [&](std::uint64_t seq, const Values& v) {
-        c.last_seq = seq;
-        summary.add(v);
-      });
-  if (samples_end == nullptr) {
-    return malformed("series: corrupt chunk");
-  }
-  std::vector<std::uint8_t> trailer;
-  summary.encode(trailer);
-  if (!std::equal(samples_end, end, trailer.begin(), trailer.end())) {
-    return malformed("series: chunk summary does not match its samples");
-  }
-  c.samples_end = static_cast<std::uint32_t>(samples_end - begin);
-  return Ok{};
-}
-
-template <std::size_t N>
-Status CompressedSeries<N>::restore_open(Chunk open) {
-  open_ = std::move(open);
-  if (open_.count == 0) {
-    return Ok{};
-  }
-  const std::uint8_t* begin = open_.bytes.data();
-  const std::uint8_t* end = begin + open_.bytes.size();
-  const std::uint8_t* samples_end = series_detail::decode_chunk<N>(
-      begin, end, open_.first_seq, open_.count, [this](std::uint64_t seq, const Values& v) {
-        open_.last_seq = seq;
-        open_summary_.add(v);
-        last_ = v;
-      });
-  if (samples_end != end) {
-    return malformed("series: corrupt open chunk");
-  }
-  return Ok{};
 }
 
 }  // namespace lw::store
