@@ -1,98 +1,29 @@
 #include "analysis/classify.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstddef>
-#include <functional>
 #include <limits>
+#include <optional>
+#include <span>
+#include <utility>
 #include <vector>
+
+#include "analysis/classify_window.h"
 
 namespace lw::analysis {
 
 namespace {
 
-constexpr double kMadToSigma = 1.4826;  // MAD of a normal distribution -> its sigma
+using classify_detail::Jumps;
+using classify_detail::WindowStats;
+
 constexpr double kNoiseMultiple = 4.0;  // a change must exceed this many noise sigmas
 constexpr std::size_t kJumps = 6;       // "few jumps": a step, even split across buckets
 constexpr double kJumpShare = 0.8;      // share of a rise carried by those jumps for a step
 constexpr std::size_t kConsistencyGroups = 12;
-constexpr std::size_t kSpreadSamples = 512;
 
-double median_in_place(std::vector<double>& v) {
-  if (v.empty()) {
-    return 0;
-  }
-  const std::size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (v.size() % 2 == 1) {
-    return upper;
-  }
-  return (*std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)) + upper) / 2;
-}
-
-// 1.4826 * median absolute deviation from the median: a robust sigma. Reorders `v`.
-double robust_sigma(std::vector<double>& v) {
-  if (v.empty()) {
-    return 0;
-  }
-  const double med = median_in_place(v);
-  for (double& x : v) {
-    x = std::abs(x - med);
-  }
-  return kMadToSigma * median_in_place(v);
-}
-
-// The q-quantile (0..1, nearest rank) of `v`; reorders it.
-double quantile_in_place(std::vector<double>& v, double q) {
-  if (v.empty()) {
-    return 0;
-  }
-  const auto k = static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
-
-// Theil–Sen over the points of `pts` with from <= t <= to.
-std::optional<double> slope_between(std::span<const Sample> pts, double from, double to) {
-  std::size_t lo = 0;
-  while (lo < pts.size() && pts[lo].t < from) {
-    ++lo;
-  }
-  std::size_t hi = lo;
-  while (hi < pts.size() && pts[hi].t <= to) {
-    ++hi;
-  }
-  return theil_sen(pts.subspan(lo, hi - lo));
-}
-
-// Fraction of rising (>=) consecutive pairs; 0 with fewer than 2 values.
-double rising_fraction(std::span<const double> v) {
-  if (v.size() < 2) {
-    return 0;
-  }
-  std::size_t up = 0;
-  for (std::size_t i = 1; i < v.size(); ++i) {
-    if (v[i] >= v[i - 1]) {
-      ++up;
-    }
-  }
-  return static_cast<double>(up) / static_cast<double>(v.size() - 1);
-}
-
-// Sum of the `k` largest values of `v` (reorders it).
-double top_sum(std::vector<double>& v, std::size_t k) {
-  k = std::min(k, v.size());
-  std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end(),
-                    std::greater<>());
-  double sum = 0;
-  for (std::size_t i = 0; i < k; ++i) {
-    sum += v[i];
-  }
-  return sum;
-}
-
+// The thresholds of classify.h applied to one window (its base and noise).
 class Judge {
  public:
   Judge(const Thresholds& th, double base, double noise)
@@ -107,7 +38,6 @@ class Judge {
     return per_hour >= th_.min_growth_bytes_per_hour &&
            per_hour / base_ >= th_.min_growth_ratio_per_hour;
   }
-  bool rate_significant(const std::optional<double>& r) const { return r && rate_significant(*r); }
 
   // A change (in units) as large as a threshold leak adds in one hour, and above the noise.
   bool change_significant(double d) const {
@@ -138,33 +68,180 @@ class Judge {
   double noise_;
 };
 
-struct Jumps {
-  int drops = 0;
-  int rises = 0;
-  std::vector<Sample> troughs;  // where each big drop ended
+// What rule 1 found, and the inputs of the score that depend on how the growth was judged.
+struct GrowthEvidence {
+  bool leak_like = false;
+  double persistence = 0;  // p of the score
+  double margin = 0;       // m of the score
 };
 
-// Big drops are runs of falling samples (a GC may take two samples to release); big rises are
-// single-sample jumps (a sawtooth's ramp rises gradually, a spike does not).
-Jumps find_jumps(std::span<const Sample> s, double big) {
-  Jumps j;
-  double run = 0;
-  for (std::size_t i = 1; i <= s.size(); ++i) {
-    const double d = i < s.size() ? s[i].v - s[i - 1].v : 0;
-    if (i < s.size() && d < 0) {
-      run += d;
-      continue;
-    }
-    if (run <= -big && run < 0) {
-      ++j.drops;
-      j.troughs.push_back(s[i - 1]);
-    }
-    run = 0;
-    if (d >= big && d > 0) {
-      ++j.rises;
+// Rule 1a (not a sawtooth): significant growth of medians and floor, across the window and still
+// in its last quarter. The floor of a part can only show a rise larger than the noise; when the
+// expected rise is within it, the medians decide alone — unless the series has big drops: then
+// the floor, which they reset, must show the rise.
+bool steady_growth(const WindowStats& w, const Jumps& jumps, const Judge& judge) {
+  const auto floor_rises = [&](double part_rate, double part_seconds, double share) {
+    return part_rate >= share * w.fr ||
+           (jumps.drops == 0 && w.fr * part_seconds < kNoiseMultiple * w.noise);
+  };
+  return judge.rate_significant(std::min(w.r, w.fr)) &&
+         w.floor.back().v - w.floor.front().v >= kNoiseMultiple * w.noise &&
+         floor_rises(w.r_floor_first_half, w.half - w.t0, 0.25) &&
+         w.r_med_first_half >= 0.25 * w.r && floor_rises(w.r_floor_last, w.t1 - w.q4_start, 0.5) &&
+         w.r_med_last >= 0.5 * w.r;
+}
+
+// Persistence of steady growth: last-quarter floor rate / floor rate, or the median rates when
+// the quarter's floor cannot resolve the rise.
+double steady_persistence(const WindowStats& w) {
+  if (w.fr * (w.t1 - w.q4_start) >= kNoiseMultiple * w.noise) {
+    return w.fr > 0 ? std::clamp(w.r_floor_last / w.fr, 0.0, 1.0) : 0.0;
+  }
+  return w.r > 0 ? std::clamp(w.r_med_last / w.r, 0.0, 1.0) : 0.0;
+}
+
+GrowthEvidence judge_steady_growth(const WindowStats& w, const Jumps& jumps, const Judge& judge) {
+  return {.leak_like = steady_growth(w, jumps, judge),
+          .persistence = steady_persistence(w),
+          .margin = judge.margin(std::min(w.r, w.fr))};
+}
+
+// Whether the troughs still rise in the second half, and how much (0..1): the second half's
+// trough slope against the whole, or with too few teeth for a slope, the latest trough being the
+// highest so far (within 2 * noise).
+std::pair<bool, double> troughs_persist(const WindowStats& w, const Jumps& jumps,
+                                        std::span<const Sample> levels, double trough_rate) {
+  const std::optional<double> late = classify_detail::slope_between(levels, w.half, w.t1);
+  if (late && trough_rate > 0) {
+    return {*late >= 0.5 * trough_rate, std::clamp(*late / trough_rate, 0.0, 1.0)};
+  }
+  double highest_before = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i + 1 < jumps.troughs.size(); ++i) {
+    highest_before = std::max(highest_before, jumps.troughs[i].v);
+  }
+  const bool persists = jumps.troughs.back().v >= highest_before - 2 * w.noise;
+  return {persists, persists ? 1.0 : 0.0};
+}
+
+// Rule 1b (a sawtooth): judged by its troughs only, because the floor of its last, unfinished
+// tooth climbs the ramp and would look like a leak in a short window.
+GrowthEvidence judge_trough_growth(const WindowStats& w, const Jumps& jumps, const Judge& judge) {
+  // The troughs are a series of their own; with many teeth, reduce them to bucket medians first,
+  // like samples.
+  const std::vector<Bucket> trough_buckets = bucketize(jumps.troughs);
+  std::vector<Sample> levels;
+  levels.reserve(trough_buckets.size());
+  for (const Bucket& b : trough_buckets) {
+    levels.push_back({.t = b.t, .v = b.median});
+  }
+  const double trough_rate = theil_sen(levels).value_or(0);
+  const double growth = std::min(trough_rate, w.r);
+  // Consistency over <= 12 groups of troughs (per-tooth steps can be smaller than the noise).
+  const std::vector<double> lows =
+      classify_detail::group_lows(std::span<const Sample>(jumps.troughs), kConsistencyGroups,
+                                  [](const Sample& s) { return s.v; });
+  const auto [persists, persistence] = troughs_persist(w, jumps, levels, trough_rate);
+  const bool leak_like = judge.rate_significant(growth) &&
+                         classify_detail::rising_fraction(lows) >= 0.75 && persists &&
+                         judge.change_significant(lows.back() - lows.front());
+  return {.leak_like = leak_like, .persistence = persistence, .margin = judge.margin(growth)};
+}
+
+// score = (0.4 c + 0.3 p + 0.3 (1 - 0.5 / max(m, 1))) * min(m, 1), before the halving.
+double growth_score(double consistency, const GrowthEvidence& g) {
+  const double m = g.margin;
+  return std::clamp(
+      (0.4 * consistency + 0.3 * g.persistence + 0.3 * (1.0 - 0.5 / std::max(m, 1.0))) *
+          std::min(m, 1.0),
+      0.0, 1.0);
+}
+
+// Bucket-to-bucket changes of the medians: the rises and the falls (as magnitudes).
+struct MedianSteps {
+  std::vector<double> ups;
+  std::vector<double> downs;
+};
+
+MedianSteps median_steps(const WindowStats& w) {
+  MedianSteps steps;
+  for (std::size_t i = 1; i < w.medians.size(); ++i) {
+    const double d = w.medians[i].v - w.medians[i - 1].v;
+    (d > 0 ? steps.ups : steps.downs).push_back(std::abs(d));
+  }
+  return steps;
+}
+
+// Rule 4: the level grew significantly and the last part is flat: a step when the rise came in
+// few jumps outside the process's early life, else warm-up. nullopt when the rule does not apply.
+std::optional<Pattern> levelled_rise(const WindowStats& w, const Judge& judge, const Thresholds& th,
+                                     double process_age_seconds, std::vector<double>& ups) {
+  const double rise = w.l_end - w.l_start;
+  const bool levelled =
+      !judge.rate_significant(w.r_med_last) && w.r_med_last <= 0.25 * rise / w.span;
+  if (!(judge.change_significant(rise) && levelled)) {
+    return std::nullopt;
+  }
+  double t90 = w.t1;  // when the rise was 90% done
+  for (const Sample& md : w.medians) {
+    if (md.v >= w.l_start + 0.9 * rise) {
+      t90 = md.t;
+      break;
     }
   }
-  return j;
+  const double started = w.t1 - process_age_seconds;
+  const bool early_life =
+      t90 - started <= std::max(th.warmup_grace_seconds, 0.25 * process_age_seconds);
+  const bool jumpy = classify_detail::top_sum(ups, kJumps) >= kJumpShare * rise;
+  return (jumpy && !early_life) ? Pattern::kStep : Pattern::kWarmup;
+}
+
+// Rule 5: the level fell significantly, mostly in a few jumps.
+bool fell_in_steps(const WindowStats& w, const Judge& judge, std::vector<double>& downs) {
+  const double fall = w.l_first - w.l_end;
+  return judge.change_significant(fall) &&
+         classify_detail::top_sum(downs, kJumps) >= kJumpShare * fall;
+}
+
+// Rule 6: the last quarter alone grows significantly, by more than the noise.
+bool grows_lately(const WindowStats& w, const Judge& judge) {
+  return judge.rate_significant(w.r_med_last) && judge.rate_significant(w.r_floor_last) &&
+         w.r_med_last * (w.t1 - w.q4_start) >= kNoiseMultiple * w.noise;
+}
+
+// Rule 7: the spread around the trend exceeds the growth the thresholds would flag in an hour.
+bool spread_exceeds_thresholds(const WindowStats& w, const Thresholds& th) {
+  return w.sigma_res > 0 &&
+         w.sigma_res >= std::max(th.min_growth_bytes_per_hour,
+                                 th.min_growth_ratio_per_hour * std::max(w.level, 1.0));
+}
+
+// The rules of classify.h, first match wins.
+Pattern pick_pattern(const WindowStats& w, const Jumps& jumps, bool leak_like, const Judge& judge,
+                     const Thresholds& th, double process_age_seconds) {
+  if (leak_like) {  // 1
+    const bool young = !(process_age_seconds >= th.warmup_grace_seconds);
+    return (w.span < th.min_observed_seconds || young) ? Pattern::kGrowing : Pattern::kLeak;
+  }
+  if (classify_detail::is_sawtooth(jumps)) {  // 2
+    return Pattern::kSawtooth;
+  }
+  if (jumps.rises >= 2 && jumps.drops >= 2) {  // 3: jumps both ways, no trend
+    return Pattern::kNoisy;
+  }
+  MedianSteps steps = median_steps(w);
+  if (const auto rise = levelled_rise(w, judge, th, process_age_seconds, steps.ups)) {  // 4
+    return *rise;
+  }
+  if (fell_in_steps(w, judge, steps.downs)) {  // 5
+    return Pattern::kStep;
+  }
+  if (grows_lately(w, judge)) {  // 6
+    return Pattern::kGrowing;
+  }
+  if (spread_exceeds_thresholds(w, th)) {  // 7
+    return Pattern::kNoisy;
+  }
+  return Pattern::kFlat;  // 8
 }
 
 }  // namespace
@@ -191,245 +268,29 @@ std::string_view pattern_name(Pattern p) {
 
 Verdict classify(std::span<const Sample> window, double process_age_seconds, const Thresholds& th) {
   Verdict out;
-  const std::size_t n = window.size();
-  if (n == 0) {
+  if (window.empty()) {
     return out;
   }
-  const double t0 = window.front().t;
-  const double t1 = window.back().t;
-  const double span = t1 - t0;
+  const double span = window.back().t - window.front().t;
   out.observed_seconds = std::max(0.0, span);
-  if (n < 3 || !(span > 0)) {
+  if (window.size() < 3 || !(span > 0)) {
     return out;
   }
 
-  // --- features ------------------------------------------------------------------------------
-  const std::vector<Bucket> buckets = bucketize(window);
-  const std::vector<Sample> floor = floor_of(buckets);
-  std::vector<Sample> medians;
-  medians.reserve(buckets.size());
-  for (const Bucket& b : buckets) {
-    medians.push_back({.t = b.t, .v = b.median});
-  }
-  const std::optional<double> rate = theil_sen(medians);
-  const std::optional<double> floor_rate = theil_sen(floor);
-  out.rate_per_second = rate;
-  out.floor_rate_per_second = floor_rate;
+  const WindowStats w = classify_detail::window_stats(window);
+  out.rate_per_second = w.rate;
+  out.floor_rate_per_second = w.floor_rate;
+  const Judge judge(th, w.base, w.noise);
+  const Jumps jumps = classify_detail::big_jumps(window, w);
+  const GrowthEvidence growth = classify_detail::is_sawtooth(jumps)
+                                    ? judge_trough_growth(w, jumps, judge)
+                                    : judge_steady_growth(w, jumps, judge);
+  const double consistency = classify_detail::rising_fraction(
+      classify_detail::group_lows(std::span<const Bucket>(w.buckets), kConsistencyGroups,
+                                  [](const Bucket& b) { return b.low; }));
+  out.score = growth_score(consistency, growth);
 
-  const double q1_end = t0 + 0.25 * span;
-  const double half = t0 + 0.5 * span;
-  const double q4_start = t0 + 0.75 * span;
-  const double r_floor_first_half = slope_between(floor, t0, half).value_or(0);
-  const double r_floor_last = slope_between(floor, q4_start, t1).value_or(0);
-  const double r_med_last = slope_between(medians, q4_start, t1).value_or(0);
-  const double r_med_first_half = slope_between(medians, t0, half).value_or(0);
-
-  std::vector<double> scratch;
-  scratch.reserve(n);
-  // Levels: the lowest and the median bucket median of the first quarter (the lowest also looks
-  // at the median of the first three samples: a warm-up may be over within the first bucket), the
-  // median of the last quarter, the median over the window.
-  double l_start = std::numeric_limits<double>::infinity();
-  for (const Sample& m : medians) {
-    if (m.t <= q1_end) {
-      l_start = std::min(l_start, m.v);
-    }
-  }
-  const auto collect = [&](double from, double to) {
-    scratch.clear();
-    for (const Sample& m : medians) {
-      if (m.t >= from && m.t <= to) {
-        scratch.push_back(m.v);
-      }
-    }
-  };
-  collect(t0, q1_end);
-  const double l_first = median_in_place(scratch);
-  {
-    std::array<double, 3> head{};
-    const std::size_t k = std::min<std::size_t>(3, n);
-    for (std::size_t i = 0; i < k; ++i) {
-      head[i] = window[i].v;
-    }
-    std::sort(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(k));
-    l_start = std::min(l_start, head[k / 2]);
-  }
-  collect(q4_start, t1);
-  const double l_end = median_in_place(scratch);
-  collect(t0, t1);
-  const double level = median_in_place(scratch);
-
-  // The spread statistics below look at most ~kSpreadSamples evenly spaced samples: robust
-  // statistics of 512 points are as good as of 2,160, and this keeps classify() cheap.
-  const std::size_t stride = (n + kSpreadSamples - 1) / kSpreadSamples;
-
-  // Sample-to-sample noise from the consecutive differences.
-  scratch.clear();
-  for (std::size_t i = 1; i < n; i += stride) {
-    scratch.push_back(window[i].v - window[i - 1].v);
-  }
-  const double sigma_diff = robust_sigma(scratch);
-  const double noise = sigma_diff / std::sqrt(2.0);
-
-  // Spread around the trend line: residuals from (intercept, rate).
-  const double r = rate.value_or(0);
-  scratch.clear();
-  for (const Bucket& b : buckets) {
-    scratch.push_back(b.median - r * (b.t - t0));
-  }
-  const double intercept = median_in_place(scratch);
-  scratch.clear();
-  for (std::size_t i = 0; i < n; i += stride) {
-    scratch.push_back(window[i].v - (intercept + r * (window[i].t - t0)));
-  }
-  const double res_lo = quantile_in_place(scratch, 0.02);
-  const double res_hi = quantile_in_place(scratch, 0.98);
-  const double sigma_res = robust_sigma(scratch);
-
-  const double base = std::max(floor.front().v, 1.0);
-  const Judge judge(th, base, noise);
-
-  const double tiny = 1e-9 * std::max(std::abs(level), 1.0);
-  const double big = std::max({0.25 * (res_hi - res_lo), 5.0 * sigma_diff, tiny});
-  const Jumps jumps = find_jumps(window, big);
-  const bool sawtooth = jumps.drops >= 2 && 2 * jumps.rises <= jumps.drops;
-
-  // Floor-rise consistency over <= 12 groups of buckets.
-  const std::size_t groups = std::min(kConsistencyGroups, buckets.size());
-  std::vector<double> group_low(groups, std::numeric_limits<double>::infinity());
-  for (std::size_t i = 0; i < buckets.size(); ++i) {
-    const std::size_t g = i * groups / buckets.size();
-    group_low[g] = std::min(group_low[g], buckets[i].low);
-  }
-  const double consistency = rising_fraction(group_low);
-
-  // --- rule 1: leak-like -----------------------------------------------------------------------
-  const double fr = floor_rate.value_or(0);
-  const double growth = std::min(r, fr);
-  // A sawtooth is judged by its troughs only: the floor of its last, unfinished tooth rises
-  // along the ramp and would look like a leak in a short window.
-  const bool judge_by_troughs = sawtooth;
-  // Across the window and still in its last quarter. The floor of a part can only show a rise
-  // larger than the noise; when the expected rise is within it, the medians decide alone —
-  // unless the series has big drops: then the floor, which they reset, must show the rise.
-  const auto floor_rises = [&](double part_rate, double part_seconds, double share) {
-    return part_rate >= share * fr ||
-           (jumps.drops == 0 && fr * part_seconds < kNoiseMultiple * noise);
-  };
-  const bool general_leak = !judge_by_troughs && judge.rate_significant(growth) &&
-                            floor.back().v - floor.front().v >= kNoiseMultiple * noise &&
-                            floor_rises(r_floor_first_half, half - t0, 0.25) &&
-                            r_med_first_half >= 0.25 * r &&
-                            floor_rises(r_floor_last, t1 - q4_start, 0.5) && r_med_last >= 0.5 * r;
-
-  bool sawtooth_leak = false;
-  double trough_growth = 0;
-  double trough_persistence = 0;
-  if (judge_by_troughs) {
-    // The troughs are a series of their own; with many teeth, reduce them to bucket medians
-    // first, like samples.
-    const std::vector<Bucket> trough_buckets = bucketize(jumps.troughs);
-    std::vector<Sample> levels;
-    levels.reserve(trough_buckets.size());
-    for (const Bucket& b : trough_buckets) {
-      levels.push_back({.t = b.t, .v = b.median});
-    }
-    const double trough_rate = theil_sen(levels).value_or(0);
-    trough_growth = std::min(trough_rate, r);
-    // Consistency over <= 12 groups of troughs (per-tooth steps can be smaller than the noise).
-    const std::size_t tg = std::min(kConsistencyGroups, jumps.troughs.size());
-    std::vector<double> trough_low(tg, std::numeric_limits<double>::infinity());
-    for (std::size_t i = 0; i < jumps.troughs.size(); ++i) {
-      const std::size_t g = i * tg / jumps.troughs.size();
-      trough_low[g] = std::min(trough_low[g], jumps.troughs[i].v);
-    }
-    const double trough_consistency = rising_fraction(trough_low);
-    // Still rising in the second half: its trough slope, or with too few teeth for a slope, the
-    // latest trough being the highest so far.
-    const std::optional<double> late = slope_between(levels, half, t1);
-    bool persists = false;
-    if (late && trough_rate > 0) {
-      trough_persistence = std::clamp(*late / trough_rate, 0.0, 1.0);
-      persists = *late >= 0.5 * trough_rate;
-    } else {
-      double highest_before = -std::numeric_limits<double>::infinity();
-      for (std::size_t i = 0; i + 1 < jumps.troughs.size(); ++i) {
-        highest_before = std::max(highest_before, jumps.troughs[i].v);
-      }
-      persists = jumps.troughs.back().v >= highest_before - 2 * noise;
-      trough_persistence = persists ? 1.0 : 0.0;
-    }
-    sawtooth_leak = judge.rate_significant(trough_growth) && trough_consistency >= 0.75 &&
-                    persists && judge.change_significant(trough_low.back() - trough_low.front());
-  }
-
-  double persistence = 0;
-  if (fr * (t1 - q4_start) >= kNoiseMultiple * noise) {
-    persistence = fr > 0 ? std::clamp(r_floor_last / fr, 0.0, 1.0) : 0.0;
-  } else {
-    persistence = r > 0 ? std::clamp(r_med_last / r, 0.0, 1.0) : 0.0;
-  }
-  double m = judge.margin(growth);
-  if (judge_by_troughs) {
-    persistence = trough_persistence;
-    m = judge.margin(trough_growth);
-  }
-  out.score =
-      std::clamp((0.4 * consistency + 0.3 * persistence + 0.3 * (1.0 - 0.5 / std::max(m, 1.0))) *
-                     std::min(m, 1.0),
-                 0.0, 1.0);
-
-  // --- the rules, in the order of classify.h ----------------------------------------------------
-  const bool young = !(process_age_seconds >= th.warmup_grace_seconds);
-  const auto pick = [&]() -> Pattern {
-    if (general_leak || sawtooth_leak) {  // 1
-      return (span < th.min_observed_seconds || young) ? Pattern::kGrowing : Pattern::kLeak;
-    }
-    if (sawtooth) {  // 2
-      return Pattern::kSawtooth;
-    }
-    if (jumps.rises >= 2 && jumps.drops >= 2) {  // 3: jumps both ways, no trend
-      return Pattern::kNoisy;
-    }
-    std::vector<double> ups;
-    std::vector<double> downs;
-    for (std::size_t i = 1; i < medians.size(); ++i) {
-      const double d = medians[i].v - medians[i - 1].v;
-      (d > 0 ? ups : downs).push_back(std::abs(d));
-    }
-    const double rise = l_end - l_start;
-    const bool levelled = !judge.rate_significant(r_med_last) && r_med_last <= 0.25 * rise / span;
-    if (judge.change_significant(rise) && levelled) {  // 4
-      double t90 = t1;
-      for (const Sample& md : medians) {
-        if (md.v >= l_start + 0.9 * rise) {
-          t90 = md.t;
-          break;
-        }
-      }
-      const double started = t1 - process_age_seconds;
-      const bool early_life =
-          t90 - started <= std::max(th.warmup_grace_seconds, 0.25 * process_age_seconds);
-      const bool jumpy = top_sum(ups, kJumps) >= kJumpShare * rise;
-      return (jumpy && !early_life) ? Pattern::kStep : Pattern::kWarmup;
-    }
-    const double fall = l_first - l_end;
-    if (judge.change_significant(fall) && top_sum(downs, kJumps) >= kJumpShare * fall) {  // 5
-      return Pattern::kStep;
-    }
-    if (judge.rate_significant(r_med_last) && judge.rate_significant(r_floor_last) &&
-        r_med_last * (t1 - q4_start) >= kNoiseMultiple * noise) {  // 6
-      return Pattern::kGrowing;
-    }
-    if (sigma_res > 0 &&
-        sigma_res >= std::max(th.min_growth_bytes_per_hour,
-                              th.min_growth_ratio_per_hour * std::max(level, 1.0))) {  // 7
-      return Pattern::kNoisy;
-    }
-    return Pattern::kFlat;  // 8
-  };
-  out.pattern = pick();
-
+  out.pattern = pick_pattern(w, jumps, growth.leak_like, judge, th, process_age_seconds);
   if (out.pattern != Pattern::kLeak && out.pattern != Pattern::kGrowing) {
     out.score *= 0.5;  // growth evidence that the rules explained otherwise
   }

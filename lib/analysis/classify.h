@@ -75,6 +75,9 @@
 // suspect = pattern == leak && score >= suspect_score && age > warmup_grace_seconds &&
 //           observed >= min_observed_seconds.
 //
+// Code map: classify_window.h takes the window's measurements (trends, levels, noise, spread, big
+// jumps); classify.cpp has one function per rule or part of the score, named after it.
+//
 // Time-scale invariance: the rules use only ratios of times within the window, the seconds
 // thresholds and H. Multiplying every t, min_observed_seconds, warmup_grace_seconds, the process
 // age and time_scale by the same factor leaves every verdict unchanged (rates scale by its
