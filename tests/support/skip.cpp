@@ -1,0 +1,13 @@
+#include "support/skip.h"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace lw::testing {
+
+bool host_mutating_enabled() {
+  const char* value = std::getenv("LW_TEST_HOST_MUTATING");
+  return value != nullptr && std::string_view(value) == "1";
+}
+
+}  // namespace lw::testing
