@@ -6,8 +6,15 @@ set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev catch2 libsystemd-dev libcrypt-dev zlib1g-dev)
+# The tests build by default (BUILD_TESTING), so what they compile against is a build package.
+build_pkgs+=(nlohmann-json3-dev)
+# cpack -G DEB (the README's Install): dpkg-shlibdeps and file compute the package's Depends.
+build_pkgs+=(dpkg-dev file)
+# tests/run.sh and the tests: format and static checks, the ops and systemd tests' tools, and
+# ccache, which the build uses when it is installed (run.sh's three build trees, CI's reruns).
+# Not git: run.sh lists the sources with find when there is no git work tree.
 test_pkgs=(prometheus python3 clang-format clang-tidy lintian systemd util-linux file
-  debootstrap systemd-container zstd)
+  debootstrap systemd-container zstd ccache)
 
 want=("${build_pkgs[@]}")
 case "${1:---build}" in

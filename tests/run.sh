@@ -1,34 +1,96 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: installs the Debian packages it needs, builds the daemon and
-# the tests twice (RelWithDebInfo, then ASan+UBSan), runs every test in both, and checks formatting.
+# The whole test suite, as CI runs it. In order:
+#   - installs the Debian packages it needs (packaging/install-deps.sh --test);
+#   - checks formatting (clang-format);
+#   - builds the README's quick-start configuration (build/, RelWithDebInfo) and checks the
+#     shipped config/leakwatch.yaml with it;
+#   - builds the README's Install configuration (build-deb/, Release, prefix /usr) and its
+#     package (cpack -G DEB); the ops and systemd tests reuse that package's build tree;
+#   - runs clang-tidy, then every test in build/;
+#   - builds with ASan+UBSan (build-asan/) and runs the tests again.
+# Every build here treats warnings as errors (-DLW_WERROR=ON); the README's own builds leave
+# that off. Runs from a git clone or from a source tarball: git is not needed.
+# Host-mutating tests (ctest label host_mutating) are enabled here: LW_TEST_HOST_MUTATING=1.
 # Usage (repository root, as root): tests/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc)
 
+# Wall time of every stage, printed at the end.
+suite_start=$SECONDS stage_name="" stage_start=0 timings=()
+stage() {
+  stage_end
+  stage_name=$1 stage_start=$SECONDS
+  echo "== $1"
+}
+stage_end() {
+  [ -n "$stage_name" ] || return 0
+  timings+=("$(printf '%5ss  %s' $((SECONDS - stage_start)) "$stage_name")")
+  stage_name=""
+}
+print_timings() {
+  stage_end
+  echo "== wall time per stage"
+  printf '  %s\n' "${timings[@]}"
+  printf '%7ss  total\n' $((SECONDS - suite_start))
+}
+trap print_timings EXIT
+
+# The files under the given top-level directories whose names match the given patterns: git's
+# list in a git work tree whose top is this directory, else (a source tarball) every such file,
+# build trees excluded.
+source_files() {  # DIRS... -- PATTERNS...
+  local dirs=() patterns=() find_names=() d p
+  while [ "$1" != -- ]; do dirs+=("$1"); shift; done
+  shift
+  patterns=("$@")
+  if command -v git >/dev/null && [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$root" ]; then
+    local specs=()
+    for d in "${dirs[@]}"; do for p in "${patterns[@]}"; do specs+=("$d/$p"); done; done
+    git ls-files -- "${specs[@]}"
+  else
+    for p in "${patterns[@]}"; do find_names+=(-o -name "$p"); done
+    find "${dirs[@]}" -type d \( -name 'build*' -o -name '.*' \) -prune -o \
+      -type f \( "${find_names[@]:1}" \) -print | sort
+  fi
+}
+
+stage "dependencies (packaging/install-deps.sh --test)"
 packaging/install-deps.sh --test
 
-echo "== format check (clang-format)"
-git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
+stage "format check (clang-format)"
+source_files lib daemon tests -- '*.cpp' '*.h' | xargs -r clang-format --dry-run -Werror
 
-echo "== build (RelWithDebInfo)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+stage "build: quick start (build/, RelWithDebInfo)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLW_WERROR=ON \
+  -DLW_DEB_BUILD_DIR="$root/build-deb" >/dev/null
 cmake --build build -j"$jobs"
+build/daemon/leakwatchd --check-config config/leakwatch.yaml
 
-echo "== static analysis (clang-tidy, .clang-tidy at the root)"
-git ls-files 'lib/*.cpp' 'daemon/*.cpp' | xargs -P"$jobs" -n4 clang-tidy -p build --quiet
+stage "build: Install (build-deb/, Release, prefix /usr, cpack -G DEB)"
+cmake -S . -B build-deb -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+  -DLW_WERROR=ON >/dev/null
+cmake --build build-deb -j"$jobs"
+rm -f build-deb/leakwatch_*.deb
+(cd build-deb && cpack -G DEB >/dev/null)
+ls build-deb/leakwatch_*.deb
 
-echo "== tests"
-(cd build && ctest --output-on-failure -j"$jobs" --timeout 900)
+stage "static analysis (clang-tidy, .clang-tidy at the root)"
+source_files lib daemon -- '*.cpp' | xargs -r -P"$jobs" -n4 clang-tidy -p build --quiet
 
-echo "== build (ASan + UBSan)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLW_SANITIZE=ON >/dev/null
+stage "tests (build/; host-mutating ones included)"
+(cd build && LW_TEST_HOST_MUTATING=1 ctest --output-on-failure -j"$jobs" --timeout 900)
+
+stage "build: ASan + UBSan (build-asan/, Debug)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLW_SANITIZE=ON -DLW_WERROR=ON \
+  >/dev/null
 cmake --build build-asan -j"$jobs"
 
-echo "== tests under ASan + UBSan (LeakSanitizer included)"
+stage "tests under ASan + UBSan (LeakSanitizer included)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 -LE "ops|systemd")
+(cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 -LE "ops|systemd|host_mutating")
 
+stage_end
 echo "all tests passed ($root)"

@@ -16,7 +16,9 @@ namespace json = lw::testing::json;
 
 namespace {
 
-std::string quoted(std::string_view s) {
+// Not named quoted(): with <nlohmann/json.hpp> (and so <iomanip>) included, ADL would pick
+// std::quoted for std::string arguments.
+std::string json_quoted(std::string_view s) {
   std::string out;
   lw::http::append_json_string(out, s);
   return out;
@@ -25,30 +27,30 @@ std::string quoted(std::string_view s) {
 }  // namespace
 
 TEST_CASE("json: strings escape quotes, backslashes and every control character", "[http][json]") {
-  CHECK(quoted("a\"b\\c") == R"("a\"b\\c")");
-  CHECK(quoted("\n\r\t\b\f") == R"("\n\r\t\b\f")");
-  CHECK(quoted(std::string("\x01\x1f\x7f", 3)) == R"("\u0001\u001f\u007f")");
-  CHECK(quoted(std::string("nul\0byte", 8)) == R"("nul\u0000byte")");
+  CHECK(json_quoted("a\"b\\c") == R"("a\"b\\c")");
+  CHECK(json_quoted("\n\r\t\b\f") == R"("\n\r\t\b\f")");
+  CHECK(json_quoted(std::string("\x01\x1f\x7f", 3)) == R"("\u0001\u001f\u007f")");
+  CHECK(json_quoted(std::string("nul\0byte", 8)) == R"("nul\u0000byte")");
   // Markup characters are escaped so a JSON body can never be sniffed as HTML.
-  CHECK(quoted("<script>&") == R"("\u003cscript\u003e\u0026")");
+  CHECK(json_quoted("<script>&") == R"("\u003cscript\u003e\u0026")");
 }
 
 TEST_CASE("json: valid UTF-8 passes through, invalid bytes become U+FFFD", "[http][json]") {
-  CHECK(quoted("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") ==
+  CHECK(json_quoted("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") ==
         "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
-  CHECK(quoted("a\xFF"
-               "b") ==
+  CHECK(json_quoted("a\xFF"
+                    "b") ==
         "\"a\xEF\xBF\xBD"
         "b\"");
-  CHECK(quoted("\xC0\xAF") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // overlong '/'
-  CHECK(quoted("\xED\xA0\x80") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
-  CHECK(quoted("\xE2\x82") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // truncated
+  CHECK(json_quoted("\xC0\xAF") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // overlong '/'
+  CHECK(json_quoted("\xED\xA0\x80") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
+  CHECK(json_quoted("\xE2\x82") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // truncated
   // Whatever the bytes, the output is valid JSON that reads back.
   std::string all;
   for (int c = 0; c < 256; ++c) {
     all += static_cast<char>(c);
   }
-  const auto v = json::parse(quoted(all));
+  const auto v = json::parse(json_quoted(all));
   REQUIRE(v.has_value());
   CHECK(v->string.substr(0, 3) == std::string("\0\x01\x02", 3));
 }

@@ -45,7 +45,9 @@ class StaticCollectable final : public prometheus::Collectable {
     family.type = prometheus::MetricType::Gauge;
     for (int i = 0; i < 50; ++i) {
       prometheus::ClientMetric m;
-      m.label = {{"comm", "c" + std::to_string(i)}};
+      std::string comm = "c";  // appended: `"c" + std::to_string(i)` trips GCC 12's -O3 -Wrestrict
+      comm += std::to_string(i);
+      m.label = {{"comm", comm}};
       m.gauge.value = 42 + i;
       family.metric.push_back(m);
     }

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/daemon.h"
+#include "support/skip.h"
 
 using namespace lw::testing;
 using namespace std::chrono_literals;
@@ -80,10 +81,9 @@ TEST_CASE("oom: a real OOM kill is counted, attributed and explained, and the fo
           "[integration][oom]") {
   TestCgroup cg("lw-test-oom-" + std::to_string(::getpid()));
   if (!cg.ok()) {
-    WARN(
-        "SKIPPED: no writable memory cgroup controller on this host (need root and v1 memory or "
-        "v2 with the memory controller)");
-    return;
+    LW_SKIP(
+        "no writable memory cgroup controller on this host (need root and v1 memory or v2 with "
+        "the memory controller)");
   }
   constexpr std::uint64_t kLimit = 96ULL << 20;
   constexpr double kRate = 1.5 * (1 << 20);  // bytes/s: death after ~60 s
@@ -154,8 +154,7 @@ TEST_CASE("oom: a cgroup created, used, emptied and removed mid-scan leaves no e
           "[integration][oom]") {
   TestCgroup cg("lw-test-churn-" + std::to_string(::getpid()));
   if (!cg.ok()) {
-    WARN("SKIPPED: no writable memory cgroup controller on this host");
-    return;
+    LW_SKIP("no writable memory cgroup controller on this host");
   }
   Daemon d(fast_config_yaml());
   REQUIRE(d.wait_scans(1, 20s));

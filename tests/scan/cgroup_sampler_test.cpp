@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/fake_root.h"
+#include "support/skip.h"
 
 using namespace lw;
 using namespace lw::scan;
@@ -436,8 +437,7 @@ TEST_CASE("cgroup sampler: live host", "[scan][cgroup][live]") {
   CgroupSampler sampler("/proc", "/sys");
   const Status st = sampler.discover();
   if (!st || sampler.layout() == CgroupLayoutKind::kNone) {
-    WARN("no memory cgroup controller on this host; skipping");
-    return;
+    LW_SKIP("no memory cgroup controller on this host");
   }
   // Independent evidence of a hybrid host: a v1 memory hierarchy and a cgroup2 one side by side.
   std::error_code ec;

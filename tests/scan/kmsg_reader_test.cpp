@@ -15,6 +15,7 @@
 #include "base/fd.h"
 #include "base/text.h"
 #include "support/fake_root.h"
+#include "support/skip.h"
 
 using namespace lw;
 using namespace lw::scan;
@@ -215,18 +216,23 @@ TEST_CASE("kmsg reader: old records are skipped by seeking to the end", "[scan][
   CHECK(errors == 0);
 }
 
-TEST_CASE("kmsg reader: a kill written to the real /dev/kmsg is read back", "[scan][kmsg]") {
+TEST_CASE("kmsg reader: a kill written to the real /dev/kmsg is read back",
+          "[scan][kmsg][host_mutating]") {
   // Records written from user space are real records (facility LOG_USER), so this exercises the
-  // device's one-record-per-read and EAGAIN behaviour. Needs root and printk_devkmsg != off.
+  // device's one-record-per-read and EAGAIN behaviour. It writes four fake OOM lines into the
+  // host's kernel log, which every log reader on the host sees: it runs only when asked to.
+  // Needs root and printk_devkmsg != off.
+  if (!testing::host_mutating_enabled()) {
+    LW_SKIP(
+        "writes fake OOM records into the host's /dev/kmsg; set LW_TEST_HOST_MUTATING=1 to run it");
+  }
   const std::string devkmsg_mode(text::trim(testing::read_file("/proc/sys/kernel/printk_devkmsg")));
   if (devkmsg_mode == "off") {
-    WARN("SKIPPED: printk_devkmsg=off drops records written to /dev/kmsg");
-    return;
+    LW_SKIP("printk_devkmsg=off drops records written to /dev/kmsg");
   }
   auto writer = open_at(AT_FDCWD, "/dev/kmsg", O_WRONLY);
   if (!writer) {
-    WARN("SKIPPED: /dev/kmsg is not writable: " << writer.error().detail);
-    return;
+    LW_SKIP("/dev/kmsg is not writable: " << writer.error().detail);
   }
   // Pids above PID_MAX_LIMIT (4194304) never belong to a real process, and adding our own pid
   // keeps concurrent runs of this test apart (the kernel log is shared).
@@ -248,8 +254,7 @@ TEST_CASE("kmsg reader: a kill written to the real /dev/kmsg is read back", "[sc
   KmsgReader reader("/dev/kmsg");
   const Status opened = reader.open();
   if (!opened) {
-    WARN("SKIPPED: cannot read /dev/kmsg: " << opened.error().detail);
-    return;
+    LW_SKIP("cannot read /dev/kmsg: " << opened.error().detail);
   }
   write_record(kill_text(lone_pid));
   write_record(

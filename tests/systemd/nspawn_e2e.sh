@@ -33,12 +33,15 @@
 # Each step's wall time is printed at the end.
 #
 # Needs root, systemd-nspawn (systemd-container), debootstrap, zstd, nsenter, and network access
-# to the Debian mirror (deb.debian.org; apt-get update + the runtime Depends on every run,
-# debootstrap on a cold cache). Exits 77 (skipped) when not root or a tool is missing.
+# to a Debian mirror: the one this machine's apt sources name (apt-get update + the runtime
+# Depends on every run, debootstrap on a cold cache). Exits 77 (skipped), saying why, when not
+# root, a tool is missing, no mirror is configured, or /proc or the cgroup tree is not there or /
+# is no mount point (a chroot without them mounted, or into a plain directory).
 # Not testable in the container: MemoryMax=, TasksMax=, OOMScoreAdjust= and DeviceAllow= (nspawn
 # delegates no resource control: the v1 controllers are read-only, unified exposes none).
 #
-# Environment: LW_E2E_CACHE (cache dir), LW_E2E_MIRROR, LW_E2E_SECURITY_MIRROR,
+# Environment: LW_E2E_CACHE (cache dir), LW_E2E_MIRROR, LW_E2E_SECURITY_MIRROR (default: the
+# host's apt sources; without a security source the container has none either),
 # LW_E2E_PORT (listen port instead of the package default 9847; by default another port is
 # chosen only when 9847 is taken on the host), LW_E2E_NO_KMSG=1 (boot without /dev/kmsg and
 # CAP_SYSLOG, like a plain nspawn/LXC container), LW_E2E_TMPFS=0 (rootfs on disk),
@@ -49,11 +52,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 ARG=${1:?usage: nspawn_e2e.sh BUILD_DIR|leakwatch_X.deb}
 
 CACHE=${LW_E2E_CACHE:-/var/tmp/leakwatch-nspawn-cache}
-MIRROR=${LW_E2E_MIRROR:-http://deb.debian.org/debian}
-SECURITY_MIRROR=${LW_E2E_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 SUITE=bookworm
 INCLUDE=systemd,systemd-sysv,dbus,ca-certificates,curl
-RECIPE_VERSION=2   # bump when the rootfs preparation below changes
+RECIPE_VERSION=3   # bump when the rootfs preparation below changes
 DEFAULT_PORT=9847
 BOOT_TIMEOUT=60    # s until is-system-running
 ACTIVE_TIMEOUT=60  # s until is-active after start (READY=1 comes after the first scan)
@@ -90,8 +91,46 @@ print_timings() {
   printf '  %-10s %6ss\n' total "$(elapsed "$T0")"
 }
 
+# --- the Debian mirror: the one this machine's apt already uses, as apt's sources name it
+# (deb822 *.sources first, then one-line *.list). No mirror host is written in this file.
+apt_source_uri() {  # $1 = main|security: the first "deb" URI serving such a suite
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v want="$1" 'BEGIN{RS=""}
+      { types=uris=suites=""; enabled="yes"; n=split($0, line, "\n")
+        for (i=1; i<=n; i++) {
+          if (line[i] ~ /^#/) continue
+          k=line[i]; sub(/:.*/, "", k); v=line[i]; sub(/^[^:]*:[ \t]*/, "", v)
+          if (k=="Types") types=v; else if (k=="URIs") uris=v
+          else if (k=="Suites") suites=v; else if (k=="Enabled") enabled=v }
+        if (enabled=="no" || (" " types " ") !~ / deb /) next
+        ns=split(suites, s, /[ \t]+/)
+        for (i=1; i<=ns; i++) if ((s[i] ~ /-security$/) == (want=="security")) {
+          split(uris, u, /[ \t]+/); print u[1]; exit }
+      }' "$f" | head -1
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk -v want="$1" '$1=="deb" { i=2; if ($2 ~ /^\[/) while (i<=NF && $(i-1) !~ /\]$/) i++
+        if (($(i+1) ~ /-security$/) == (want=="security")) { print $i; exit } }' "$f"
+  done
+}
+MIRROR=${LW_E2E_MIRROR:-$(apt_source_uri main | head -1)}
+SECURITY_MIRROR=${LW_E2E_SECURITY_MIRROR:-$(apt_source_uri security | head -1)}
+
 # --- preconditions
 if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root (systemd-nspawn, debootstrap)"; exit 77; fi
+if [ -z "$MIRROR" ]; then
+  echo "SKIP: no Debian mirror in this machine's apt sources; set LW_E2E_MIRROR"; exit 77
+fi
+if [ ! -r /proc/self/status ]; then echo "SKIP: /proc is not mounted (a chroot without /proc?)"; exit 77; fi
+# nspawn makes / a slave mount first, which fails (EINVAL) where / is no mount point: a chroot
+# into a plain directory. A chroot whose root is a mount (bind-mounted onto itself) works.
+if command -v mountpoint >/dev/null && ! mountpoint -q /; then
+  echo "SKIP: / is not a mount point here (a chroot into a plain directory?): systemd-nspawn cannot set up its mounts"
+  exit 77
+fi
 for t in systemd-nspawn:systemd-container debootstrap:debootstrap zstd:zstd nsenter:util-linux \
          flock:util-linux timeout:coreutils sha256sum:coreutils; do
   command -v "${t%%:*}" >/dev/null || { echo "SKIP: ${t%%:*} not found (package ${t##*:})"; exit 77; }
@@ -159,7 +198,8 @@ pause() {  # an interruptible sleep: a signal's trap runs at once, not after a f
 mkdir -p "$CACHE"
 ARCH=$(dpkg --print-architecture)
 KEY=$(printf '%s\n' "recipe=$RECIPE_VERSION" "suite=$SUITE" variant=minbase "arch=$ARCH" \
-        "include=$INCLUDE" "sources=$SUITE $SUITE-updates $SUITE-security" | sha256sum | cut -c1-16)
+        "include=$INCLUDE" "sources=$SUITE $SUITE-updates $SUITE-security" \
+        "mirror=$MIRROR" "security=$SECURITY_MIRROR" | sha256sum | cut -c1-16)
 TARBALL=$CACHE/$SUITE-minbase-$ARCH-$KEY.tar.zst
 build_rootfs() {  # holds the cache lock; a concurrent run waits and then finds the tarball
   local d t R
@@ -184,8 +224,9 @@ build_rootfs() {  # holds the cache lock; a concurrent run waits and then finds 
   echo "debootstrap took $(elapsed "$t")s"
   # apt sources as on a real Debian 12 (point releases and security updates), no lists kept:
   # every run does its own apt-get update, so the cache never goes stale.
-  printf 'deb %s %s main\n' "$MIRROR" "$SUITE" "$MIRROR" "$SUITE-updates" \
-    "$SECURITY_MIRROR" "$SUITE-security" >"${R:?}/etc/apt/sources.list"
+  printf 'deb %s %s main\n' "$MIRROR" "$SUITE" "$MIRROR" "$SUITE-updates" >"${R:?}/etc/apt/sources.list"
+  [ -z "$SECURITY_MIRROR" ] ||
+    printf 'deb %s %s main\n' "$SECURITY_MIRROR" "$SUITE-security" >>"${R:?}/etc/apt/sources.list"
   chroot "${R:?}" apt-get clean
   rm -rf "${R:?}"/var/lib/apt/lists/* "${R:?}"/var/log/*.log "${R:?}"/var/cache/apt/*.bin
   echo lw-e2e >"${R:?}/etc/hostname"
@@ -200,8 +241,15 @@ if [ "$ARG" = --build-rootfs ]; then   # internal: the background job started be
   build_rootfs; exit $?
 fi
 
+# Enter the container: its PID 1's namespaces, and (-r -w) its root and working directory.
+# Entering the mount namespace alone sets the root to that namespace's root mount and whatever is
+# mounted on it. nspawn moves the container's tree onto its own "/" (MS_MOVE, then chroot): on a
+# host that is the namespace's root, but when this script runs inside a chroot it is the chroot
+# directory, so without -r nsenter lands in the host's real / beside the container, where
+# systemctl answers "System has not been booted with systemd" (no /run/systemd/system).
+enter() { nsenter -t "$LEADER" -a -r -w -- "$@"; }
 cexec() {  # run a command inside the booted container, with a clean environment
-  nsenter -t "$LEADER" -a -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+  enter /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@"
 }
 prop() { cexec systemctl show -P "$1" leakwatch.service 2>/dev/null; }  # one unit property
@@ -225,7 +273,7 @@ diagnostics() {
 down() {
   local t; t=$(now)
   if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-    [ -n "$LEADER" ] && timeout 10 nsenter -t "$LEADER" -a -- /bin/systemctl poweroff --no-block >/dev/null 2>&1
+    [ -n "$LEADER" ] && timeout 10 nsenter -t "$LEADER" -a -r -w -- /bin/systemctl poweroff --no-block >/dev/null 2>&1
     for _ in $(seq 1 150); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$NSPAWN_PID" 2>/dev/null; then   # nspawn: SIGTERM = orderly halt of the container
       kill -TERM "$NSPAWN_PID"
@@ -252,7 +300,7 @@ on_exit() {
   if [ $fail -ne 0 ]; then
     diagnostics
     if [ -n "${LW_E2E_KEEP:-}" ] && [ -n "$NSPAWN_PID" ]; then
-      echo "LW_E2E_KEEP: container left running; enter it with: nsenter -t $LEADER -a bash"
+      echo "LW_E2E_KEEP: container left running; enter it with: nsenter -t $LEADER -a -r -w bash"
       echo "  remove it with: kill $NSPAWN_PID; umount $WORK/root; rm -rf $WORK;" \
            "then rmdir depth-first: $(printf '%s ' "${CG_ROOTS[@]/%//$CG}")"
       print_timings; echo "nspawn_e2e: FAILED"; exit 1
@@ -342,15 +390,27 @@ fi
 ) &
 NSPAWN_PID=$!
 echo "$NSPAWN_PID" >"$WORK/nspawn.pid"
+# The container's PID 1: nspawn's child in a new PID namespace. nspawn's first child is a helper
+# in nspawn's own PID namespace that starts PID 1 and exits (PID 1 is then reparented to
+# nspawn); taking whichever child shows up first latched onto that helper on a slow host, and
+# every later nsenter failed until the boot timed out.
+container_pid1() {
+  local own child
+  own=$(readlink "/proc/$NSPAWN_PID/ns/pid") || return 0
+  for child in $(cat "/proc/$NSPAWN_PID/task/$NSPAWN_PID/children" 2>/dev/null); do
+    case "$(readlink "/proc/$child/ns/pid" 2>/dev/null)" in
+      "" | "$own") ;;
+      *) echo "$child"; return 0 ;;
+    esac
+  done
+}
 state=""
 deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
 while [ "$(date +%s)" -lt $deadline ]; do
   kill -0 "$NSPAWN_PID" 2>/dev/null || { tail -30 "$WORK/console.log"; die "systemd-nspawn exited during boot"; }
-  if [ -z "$LEADER" ]; then  # the container's PID 1 is nspawn's child
-    LEADER=$(cat "/proc/$NSPAWN_PID/task/$NSPAWN_PID/children" 2>/dev/null | awk '{print $1}')
-  fi
+  [ -n "$LEADER" ] || LEADER=$(container_pid1)
   if [ -n "$LEADER" ]; then
-    state=$(cexec systemctl is-system-running 2>/dev/null)
+    state=$(cexec systemctl is-system-running 2>"$WORK/is-system-running.err")
     case "$state" in running|degraded) break;; esac
   fi
   sleep 0.1
@@ -359,7 +419,9 @@ case "$state" in
   running) ok "is-system-running: running (container pid 1 = host pid $LEADER)";;
   degraded) ok "is-system-running: degraded (failed units below, not ours)"
             cexec systemctl --failed --no-pager --plain | sed 's/^/      /';;
-  *) tail -30 "$WORK/console.log"; die "is-system-running is '$state' after ${BOOT_TIMEOUT}s";;
+  *) tail -30 "$WORK/console.log"
+     die "is-system-running is '$state' after ${BOOT_TIMEOUT}s (container pid 1 = host pid" \
+       "${LEADER:-not found}; $(head -c 300 "$WORK/is-system-running.err" 2>/dev/null))";;
 esac
 [ "$(cexec cat /proc/1/comm)" = systemd ] && ok "systemd is PID 1 inside ($(cexec systemctl --version | head -1))" ||
   die "PID 1 inside is not systemd"
@@ -385,11 +447,11 @@ fi
 cp "$DEB" "$WORK/root/var/tmp/" || die "copying the .deb into the container failed"   # not /tmp: a tmpfs
 IN_DEB=/var/tmp/$(basename "$DEB")
 t=$(now)
-timeout 300 nsenter -t "$LEADER" -a -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+timeout 300 nsenter -t "$LEADER" -a -r -w -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
   apt-get -q update >"$WORK/apt-update.log" 2>&1 || { cat "$WORK/apt-update.log"; die "apt-get update failed"; }
 ok "apt-get update (${t:+$(elapsed "$t")}s)"
 t=$(now)
-if timeout 600 nsenter -t "$LEADER" -a -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+if timeout 600 nsenter -t "$LEADER" -a -r -w -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$IN_DEB" >"$WORK/apt-install.log" 2>&1; then
   ok "apt-get install -y $IN_DEB ($(elapsed "$t")s; $(grep -cE '^Setting up ' "$WORK/apt-install.log") packages set up)"
 else
@@ -412,7 +474,7 @@ else
 fi
 
 t=$(now)
-timeout 120 nsenter -t "$LEADER" -a -- /bin/systemctl enable --now leakwatch.service >"$WORK/enable.log" 2>&1 ||
+timeout 120 nsenter -t "$LEADER" -a -r -w -- /bin/systemctl enable --now leakwatch.service >"$WORK/enable.log" 2>&1 ||
   { cat "$WORK/enable.log"; bad "systemctl enable --now leakwatch failed"; }
 st="" deadline=$(( $(date +%s) + ACTIVE_TIMEOUT ))
 while [ "$(date +%s)" -lt $deadline ]; do
@@ -614,7 +676,7 @@ fi
 # ===================================================================================== purge
 step purge
 t=$(now)
-timeout 300 nsenter -t "$LEADER" -a -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+timeout 300 nsenter -t "$LEADER" -a -r -w -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
   DEBIAN_FRONTEND=noninteractive apt-get purge -y -q leakwatch >"$WORK/apt-purge.log" 2>&1 ||
   { cat "$WORK/apt-purge.log"; bad "apt-get purge -y leakwatch failed"; }
 ok "apt-get purge -y leakwatch ($(elapsed "$t")s)"
