@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
-  libspdlog-dev libfmt-dev catch2 libsystemd-dev libcrypt-dev zlib1g-dev)
+  libspdlog-dev libfmt-dev catch2 libsystemd-dev libcrypt-dev zlib1g-dev libre2-dev)
 test_pkgs=(prometheus python3 clang-format clang-tidy lintian systemd util-linux file
   debootstrap systemd-container zstd)
 

@@ -425,7 +425,7 @@ class Walker {
   }
 
   void matcher(const YAML::Node& n, const std::string& p, Matcher& m) {
-    constexpr std::string_view kRegex = "an ECMAScript regex (full match)";
+    constexpr std::string_view kRegex = "an RE2 regex (full match)";
     map(n, p,
         {{"comm", optional_string(m.comm, kRegex)},
          {"exe", optional_string(m.exe, kRegex)},

@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "base/net_address.h"
+#include "base/pattern.h"
 #include "base/text.h"
 
 namespace lw::config {
@@ -90,6 +90,9 @@ std::optional<std::string> template_problem(std::string_view name) {
   return std::nullopt;
 }
 
+constexpr std::string_view kRegexAllowed =
+    "an RE2 regular expression (no backreferences or lookaround)";
+
 constexpr std::string_view kListenAllowed =
     "HOST:PORT with an IPv4 address, 'localhost' or an empty host (all interfaces) and a port "
     "0..65535, e.g. :9847 or 127.0.0.1:9847";
@@ -146,11 +149,8 @@ class Validator {
     if (!re) {
       return;
     }
-    try {
-      const std::regex compiled(*re, std::regex::ECMAScript);
-      static_cast<void>(compiled);
-    } catch (const std::regex_error& e) {
-      fail(path, "bad regex '" + *re + "': " + e.what(), "an ECMAScript regular expression");
+    if (const auto compiled = Pattern::compile(*re); !compiled) {
+      fail(path, "bad regex '" + *re + "': " + compiled.error().detail, kRegexAllowed);
     }
   }
 
