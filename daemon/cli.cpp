@@ -123,21 +123,22 @@ std::string offending_argument(char** argv) {
   if (optopt > 0 && optopt < kConfig) {
     return std::string("-") + static_cast<char>(optopt);  // a short option, maybe in a cluster
   }
-  return argv[optind - 1];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic): argv
+  return argv[optind - 1];
 }
 
 }  // namespace
 
 std::optional<std::string> parse_cli(int argc, char** argv, CliArgs& args) {
-  optind = 0;  // glibc: 0 re-initialises getopt, so parsing twice (tests) starts afresh
+  optind = 0;  // glibc: 0 re-initialises getopt, so a second parse starts afresh
   opterr = 0;
   for (;;) {
     const int before = optind;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): main() parses argv before any thread starts
     const int opt = ::getopt_long(argc, argv, kShortOptions, kLongOptions.data(), nullptr);
     if (opt == -1) {
       // getopt takes "--" as the end of options; leakwatchd has no operands, so it is unknown
       // as before (a "--" consumed as the value of --config is not this case).
-      if (optind > before && std::string_view(argv[optind - 1]) == "--") {  // NOLINT: argv
+      if (optind > before && std::string_view(argv[optind - 1]) == "--") {
         return "unknown argument '--'";
       }
       break;
@@ -155,7 +156,7 @@ std::optional<std::string> parse_cli(int argc, char** argv, CliArgs& args) {
     }
   }
   if (optind < argc) {
-    return "unknown argument '" + std::string(argv[optind]) + "'";  // NOLINT: argv
+    return "unknown argument '" + std::string(argv[optind]) + "'";
   }
   return std::nullopt;
 }
