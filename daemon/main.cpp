@@ -9,9 +9,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <thread>
-#include <vector>
 
 #include <malloc.h>
 #include <spdlog/pattern_formatter.h>
@@ -22,6 +20,7 @@
 #include "analysis/classify.h"
 #include "config/config.h"
 #include "daemon/app.h"
+#include "daemon/cli.h"
 #include "daemon/once.h"
 #include "daemon/options.h"
 #include "recording/parse.h"
@@ -30,86 +29,6 @@
 namespace {
 
 constexpr const char* kDefaultConfig = "/etc/leakwatch/leakwatch.yaml";
-
-constexpr const char* kUsage =
-    "usage: leakwatchd [--config FILE] [--listen ADDR] [--proc-root DIR] [--sys-root DIR]\n"
-    "       leakwatchd --check-config FILE\n"
-    "       leakwatchd --once [--duration D] [--format text|prometheus|json] [--config FILE]\n"
-    "       leakwatchd --analyze FILE [--limit SIZE]\n"
-    "       leakwatchd --version | --help\n"
-    "\n"
-    "Finds memory leaks before the OOM killer does: samples every process and memory cgroup,\n"
-    "keeps their history and serves Prometheus metrics, a status page and a JSON API.\n"
-    "\n"
-    "  --config FILE       configuration (default "
-    "/etc/leakwatch/leakwatch.yaml"
-    " if it exists)\n"
-    "  --listen ADDR       listen address, IPv4:PORT or :PORT (overrides web.listen)\n"
-    "  --proc-root DIR     procfs root, e.g. /host/proc in a container (overrides paths.procfs)\n"
-    "  --sys-root DIR      sysfs root, e.g. /host/sys (overrides paths.sysfs)\n"
-    "  --check-config FILE validate a configuration file and exit (0 = valid)\n"
-    "  --once              sample for --duration (default: one scan) and print a report\n"
-    "  --duration D        how long --once samples, e.g. 30s (scans every scan.interval)\n"
-    "  --format F          text (default), prometheus or json\n"
-    "  --analyze FILE      classify a recorded series: CSV 'timestamp,bytes' or the log of\n"
-    "                      'echo \"$(date '+%F %T') RSS: $(ps -o rss= -p PID) KB\"' loops\n"
-    "  --limit SIZE        with --analyze: forecast when the series reaches SIZE (e.g. 2GiB)\n"
-    "\n"
-    "Signals: SIGHUP reloads the configuration, SIGTERM stops.\n"
-    "Docs: /usr/share/doc/leakwatch/README.md, leakwatchd(8).\n";
-
-struct Args {
-  std::optional<std::string> config, listen, proc_root, sys_root, check_config, analyze, limit,
-      duration, format;
-  bool once = false, version = false, help = false;
-};
-
-// Returns an error message for bad usage.
-std::optional<std::string> parse_args(int argc, char** argv, Args& a) {
-  const std::vector<std::string_view> args(argv + 1, argv + argc);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view arg = args[i];
-    const auto value = [&](std::optional<std::string>& slot) -> std::optional<std::string> {
-      if (i + 1 >= args.size()) {
-        return std::string(arg) + " needs a value";
-      }
-      slot = std::string(args[++i]);
-      return std::nullopt;
-    };
-    std::optional<std::string> err;
-    if (arg == "--config") {
-      err = value(a.config);
-    } else if (arg == "--listen") {
-      err = value(a.listen);
-    } else if (arg == "--proc-root") {
-      err = value(a.proc_root);
-    } else if (arg == "--sys-root") {
-      err = value(a.sys_root);
-    } else if (arg == "--check-config") {
-      err = value(a.check_config);
-    } else if (arg == "--analyze") {
-      err = value(a.analyze);
-    } else if (arg == "--limit") {
-      err = value(a.limit);
-    } else if (arg == "--duration") {
-      err = value(a.duration);
-    } else if (arg == "--format") {
-      err = value(a.format);
-    } else if (arg == "--once") {
-      a.once = true;
-    } else if (arg == "--version" || arg == "-V") {
-      a.version = true;
-    } else if (arg == "--help" || arg == "-h") {
-      a.help = true;
-    } else {
-      err = "unknown argument '" + std::string(arg) + "'";
-    }
-    if (err) {
-      return err;
-    }
-  }
-  return std::nullopt;
-}
 
 int check_config(const std::string& path) {
   const auto cfg = lw::config::load_config(path);
@@ -149,7 +68,7 @@ int analyze(const std::string& path, const std::optional<std::string>& limit) {
   return EXIT_SUCCESS;
 }
 
-lw::Result<lw::config::Config> load(const Args& a, std::string& used_path) {
+lw::Result<lw::config::Config> load(const lw::daemon::CliArgs& a, std::string& used_path) {
   if (a.config) {
     used_path = *a.config;
     return lw::config::load_config(*a.config);
@@ -209,13 +128,13 @@ void setup_logging(const std::string& level) {
 }
 
 int run(int argc, char** argv) {
-  Args a;
-  if (const auto err = parse_args(argc, argv, a)) {
-    std::cerr << "leakwatchd: " << *err << "\n\n" << kUsage;
+  lw::daemon::CliArgs a;
+  if (const auto err = lw::daemon::parse_cli(argc, argv, a)) {
+    std::cerr << "leakwatchd: " << *err << "\n\n" << lw::daemon::kUsage;
     return 2;
   }
   if (a.help) {
-    std::cout << kUsage;
+    std::cout << lw::daemon::kUsage;
     return EXIT_SUCCESS;
   }
   if (a.version) {

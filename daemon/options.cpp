@@ -1,13 +1,31 @@
 #include "daemon/options.h"
 
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/pattern.h"
+
 namespace lw::daemon {
 
 namespace {
-std::optional<std::regex> compile(const std::optional<std::string>& pattern) {
+// The config was validated, which compiled every pattern; failing here is a bug, reported the
+// way std::regex reported it before (an exception, fatal at start-up, logged on reload).
+Pattern compile(const std::string& pattern) {
+  auto compiled = Pattern::compile(pattern);
+  if (!compiled) {
+    throw std::invalid_argument("regex '" + pattern + "': " + compiled.error().detail);
+  }
+  return std::move(*compiled);
+}
+std::optional<Pattern> compile(const std::optional<std::string>& pattern) {
   if (!pattern) {
     return std::nullopt;
   }
-  return std::regex(*pattern, std::regex::ECMAScript | std::regex::optimize);
+  return compile(*pattern);
 }
 analysis::Matcher matcher(const config::Matcher& m) {
   return analysis::Matcher{compile(m.comm), compile(m.exe), compile(m.cmdline), compile(m.cgroup)};
@@ -55,12 +73,12 @@ analysis::AnalysisOptions analysis_options(const config::Config& cfg) {
   o.cgroups.max_exported = cfg.exporter.cgroups.max_exported;
   for (const auto& f : cfg.exporter.cgroups.include) {
     if (f.path) {
-      o.cgroups.include.emplace_back(*f.path, std::regex::ECMAScript | std::regex::optimize);
+      o.cgroups.include.push_back(compile(*f.path));
     }
   }
   for (const auto& f : cfg.exporter.cgroups.exclude) {
     if (f.path) {
-      o.cgroups.exclude.emplace_back(*f.path, std::regex::ECMAScript | std::regex::optimize);
+      o.cgroups.exclude.push_back(compile(*f.path));
     }
   }
   return o;

@@ -31,9 +31,9 @@ void copy_host_values(const model::SystemSample& sys, SystemReport& s) {
   s.pressure = sys.pressure;
 }
 
-bool any_match(const std::vector<std::regex>& patterns, const std::string& path) {
+bool any_match(const std::vector<lw::Pattern>& patterns, const std::string& path) {
   return std::any_of(patterns.begin(), patterns.end(),
-                     [&](const std::regex& re) { return std::regex_match(path, re); });
+                     [&](const lw::Pattern& re) { return re.full_match(path); });
 }
 
 // Exported: cgroups the filters allow, within max_depth, holding processes, using memory above

@@ -5,11 +5,11 @@
 
 #include <chrono>
 #include <cstdint>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "analysis/classify.h"
+#include "base/pattern.h"
 
 namespace lw::analysis {
 
@@ -28,8 +28,8 @@ struct AnalysisOptions {
     std::uint32_t max_depth = 6;
     std::uint64_t min_usage_bytes = 0;
     std::uint32_t max_exported = 500;
-    std::vector<std::regex> include;
-    std::vector<std::regex> exclude;
+    std::vector<lw::Pattern> include;  // RE2, full match over the cgroup path
+    std::vector<lw::Pattern> exclude;
   } cgroups;
 
   // The longest window in ms (0 when none).

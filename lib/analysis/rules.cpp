@@ -5,8 +5,8 @@
 namespace lw::analysis {
 
 namespace {
-bool full_match(const std::optional<std::regex>& re, std::string_view s) {
-  return !re || std::regex_match(s.begin(), s.end(), *re);
+bool full_match(const std::optional<lw::Pattern>& re, std::string_view s) {
+  return !re || re->full_match(s);
 }
 bool any_match(const std::vector<Matcher>& ms, const ProcessFacts& f) {
   return std::any_of(ms.begin(), ms.end(), [&](const Matcher& m) { return m.matches(f); });

@@ -5,10 +5,11 @@
 // evaluated once per new process (never per scan).
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "base/pattern.h"
 
 namespace lw::analysis {
 
@@ -24,9 +25,10 @@ struct ProcessFacts {
   int pid = 0;
 };
 
-// Every field that is set must fully match (ECMAScript).
+// Every field that is set must fully match (RE2 syntax; linear in the text, so a 64 KiB
+// cmdline is safe on the scanner thread's stack).
 struct Matcher {
-  std::optional<std::regex> comm, exe, cmdline, cgroup;
+  std::optional<lw::Pattern> comm, exe, cmdline, cgroup;
   bool matches(const ProcessFacts& f) const;
 };
 

@@ -20,7 +20,7 @@ using Duration = std::chrono::milliseconds;
 // How processes are grouped for the per-group aggregates and sibling comparison.
 enum class GroupBy { kComm, kUnit, kCgroup, kRules };
 
-// A matcher over a process: every field that is set must match (ECMAScript regex, full match).
+// A matcher over a process: every field that is set must match (RE2 regex, full match).
 // Used by include/exclude and by group rules. Regexes run once per new process, never per scan.
 struct Matcher {
   std::optional<std::string> comm;

@@ -5,28 +5,21 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
-#include "base/text.h"
+#include "base/net_address.h"
+#include "base/pattern.h"
+#include "config/value_checks.h"
 
 namespace lw::config {
 
 namespace {
-
-// Strips the last component: "a.b[2].c" -> "a.b[2]" -> "a.b" -> "a" -> "".
-std::string_view parent_path(std::string_view path) {
-  const auto cut = path.find_last_of(".[");
-  return cut == std::string_view::npos ? std::string_view{} : path.substr(0, cut);
-}
 
 std::string index_path(std::string_view path, std::size_t i) {
   std::string out(path);
@@ -43,81 +36,8 @@ std::string child_path(std::string_view path, std::string_view key) {
   return out;
 }
 
-// Dotted quad, each part 0..255 in decimal without leading zeros (which some tools read as
-// octal).
-bool is_ipv4(std::string_view s) {
-  for (int part = 0; part < 4; ++part) {
-    const auto dot = s.find('.');
-    const bool last = part == 3;
-    if (last != (dot == std::string_view::npos)) {
-      return false;
-    }
-    const std::string_view octet = last ? s : s.substr(0, dot);
-    const auto v = text::parse_u64(octet);
-    if (!v || *v > 255 || octet.size() > 3 || (octet.size() > 1 && octet[0] == '0')) {
-      return false;
-    }
-    if (!last) {
-      s.remove_prefix(dot + 1);
-    }
-  }
-  return true;
-}
-
-bool is_cidr(std::string_view s) {
-  const auto parts = text::split_once(s, '/');
-  if (!parts || !is_ipv4(parts->first)) {
-    return false;
-  }
-  const auto bits = text::parse_u64(parts->second);
-  return bits && *bits <= 32 && parts->second.size() <= 2;
-}
-
-// The shape of a bcrypt hash as crypt(3) writes it: "$2b$12$" then 53 characters of bcrypt's
-// base64 (22 of salt, 31 of hash). Only the shape: lib/http verifies passwords with crypt_r.
-bool is_bcrypt(std::string_view h) {
-  constexpr std::size_t kLength = 60;
-  if (h.size() != kLength) {
-    return false;
-  }
-  const std::string_view prefix = h.substr(0, 4);
-  if (prefix != "$2a$" && prefix != "$2b$" && prefix != "$2y$") {
-    return false;
-  }
-  const auto cost = text::parse_u64(h.substr(4, 2));
-  if (!cost || *cost < 4 || *cost > 31 || h[6] != '$') {
-    return false;
-  }
-  return std::all_of(h.begin() + 7, h.end(), [](char c) {
-    return c == '.' || c == '/' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9');
-  });
-}
-
-// nullopt when the group name template is fine, else what is wrong with it.
-std::optional<std::string> template_problem(std::string_view name) {
-  if (name.empty()) {
-    return "empty name";
-  }
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '}') {
-      return "stray '}' in '" + std::string(name) + "'";
-    }
-    if (name[i] != '{') {
-      continue;
-    }
-    const auto close = name.find('}', i);
-    if (close == std::string_view::npos) {
-      return "unclosed '{' in '" + std::string(name) + "'";
-    }
-    const std::string_view field = name.substr(i + 1, close - i - 1);
-    if (field != "comm" && field != "unit" && field != "cgroup" && field != "pid") {
-      return "unknown placeholder {" + std::string(field) + "} in '" + std::string(name) + "'";
-    }
-    i = close;
-  }
-  return std::nullopt;
-}
+constexpr std::string_view kRegexAllowed =
+    "an RE2 regular expression (no backreferences or lookaround)";
 
 constexpr std::string_view kListenAllowed =
     "HOST:PORT with an IPv4 address, 'localhost' or an empty host (all interfaces) and a port "
@@ -175,11 +95,8 @@ class Validator {
     if (!re) {
       return;
     }
-    try {
-      const std::regex compiled(*re, std::regex::ECMAScript);
-      static_cast<void>(compiled);
-    } catch (const std::regex_error& e) {
-      fail(path, "bad regex '" + *re + "': " + e.what(), "an ECMAScript regular expression");
+    if (const auto compiled = Pattern::compile(*re); !compiled) {
+      fail(path, "bad regex '" + *re + "': " + compiled.error().detail, kRegexAllowed);
     }
   }
 
@@ -278,42 +195,22 @@ class Validator {
   }
 
   void listen(std::string& value) {
-    constexpr std::string_view kPath = "web.listen";
-    const auto colon = value.rfind(':');
-    if (value.starts_with('[') || (colon != std::string::npos && value.find(':') != colon)) {
-      fail(kPath,
-           "IPv6 is not supported: Debian 12's civetweb is built without IPv6; use an IPv4 "
-           "address",
-           kListenAllowed);
+    // "localhost" is the one name taken: civetweb binds numeric addresses only.
+    std::string_view text = value;
+    const bool localhost = text.starts_with("localhost:");
+    if (localhost) {
+      text.remove_prefix(std::string_view("localhost").size());
+    }
+    const auto address = net::parse_listen_address(text);
+    if (!address) {
+      fail("web.listen", address.error().detail, kListenAllowed);
       return;
     }
-    if (colon == std::string::npos) {
-      fail(kPath, "'" + value + "' has no port", kListenAllowed);
-      return;
-    }
-    std::string host = value.substr(0, colon);
-    const std::string_view port_text = std::string_view(value).substr(colon + 1);
-    const auto port = text::parse_u64(port_text);
-    if (!port || *port > 65535 || port_text.size() > 5) {
-      fail(kPath, "'" + std::string(port_text) + "' is not a port", kListenAllowed);
-      return;
-    }
-    if (host.empty()) {
-      host = "0.0.0.0";
-    } else if (host == "localhost") {
-      host = "127.0.0.1";  // civetweb takes numeric addresses only
-    } else if (!is_ipv4(host)) {
-      fail(kPath, "host '" + host + "' is not an IPv4 address", kListenAllowed);
-      return;
-    }
-    value = host + ":" + std::to_string(*port);
+    value = localhost ? "127.0.0.1:" + std::to_string(address->port) : address->to_string();
   }
 
-  void web(Config::Web& w) {
-    listen(w.listen);
-    check("web.threads", w.threads, limits::kWebThreads);
-    check("web.request_timeout", w.request_timeout, limits::kRequestTimeout);
-    for (const auto& [user, hash] : w.basic_auth_users) {
+  void basic_auth_users(const std::vector<std::pair<std::string, std::string>>& users) {
+    for (const auto& [user, hash] : users) {
       const std::string path = child_path("web.basic_auth_users", user);
       if (user.empty() || user.find(':') != std::string::npos) {
         fail_at(locations_.find_key(path), path, "bad user name '" + user + "'",
@@ -325,12 +222,23 @@ class Validator {
              "written by htpasswd -nbBC 10 USER PASS)");
       }
     }
-    for (std::size_t i = 0; i < w.allow.size(); ++i) {
-      if (!is_cidr(w.allow[i])) {
-        fail(index_path("web.allow", i), "'" + w.allow[i] + "' is not an IPv4 CIDR",
+  }
+
+  void allow_list(const std::vector<std::string>& allow) {
+    for (std::size_t i = 0; i < allow.size(); ++i) {
+      if (!net::parse_ipv4_cidr(allow[i])) {
+        fail(index_path("web.allow", i), "'" + allow[i] + "' is not an IPv4 CIDR",
              "a.b.c.d/nn with nn 0..32, e.g. 10.0.0.0/8");
       }
     }
+  }
+
+  void web(Config::Web& w) {
+    listen(w.listen);
+    check("web.threads", w.threads, limits::kWebThreads);
+    check("web.request_timeout", w.request_timeout, limits::kRequestTimeout);
+    basic_auth_users(w.basic_auth_users);
+    allow_list(w.allow);
   }
 
   void paths(const Config::Paths& p) {
@@ -347,22 +255,23 @@ class Validator {
     }
   }
 
-  // Rules between keys. Each error names the key to change and points at whichever of the keys
-  // involved the file sets, so the position is never a default's.
-  void cross_checks(Config& c) {
-    const Duration interval = c.scan.interval;
-    const Duration retention = c.store.retention;
-    auto& windows = c.analysis.windows;
+  // The position of `preferred` when the file sets it, else of `fallback` (or its parent): a
+  // cross-field error points at a key the file sets, never at a default.
+  std::optional<Position> where(std::string_view preferred, std::string_view fallback) const {
+    const auto at = locations_.value(preferred);
+    return at ? at : locations_.find_value(fallback);
+  }
+
+  // Every window at least 2 x scan.interval; returns the index of the largest.
+  std::size_t check_windows(const std::vector<Duration>& windows, Duration interval,
+                            Duration retention) {
     const std::string describe_windows = "windows between 2 x scan.interval (" +
                                          format_duration(2 * interval) + ") and store.retention (" +
                                          format_duration(retention) + ")";
     std::size_t largest = 0;
     for (std::size_t i = 0; i < windows.size(); ++i) {
-      const std::string item = index_path("analysis.windows", i);
       if (windows[i] < 2 * interval) {
-        fail_at(locations_.value(item) ? locations_.value(item)
-                                       : locations_.find_value("scan.interval"),
-                "analysis.windows",
+        fail_at(where(index_path("analysis.windows", i), "scan.interval"), "analysis.windows",
                 "window " + format_duration(windows[i]) + " is shorter than 2 x scan.interval (" +
                     format_duration(interval) + ")",
                 describe_windows);
@@ -371,29 +280,38 @@ class Validator {
         largest = i;
       }
     }
-    if (retention < windows[largest]) {
-      const std::string item = index_path("analysis.windows", largest);
-      fail_at(locations_.value("store.retention") ? locations_.value("store.retention")
-                                                  : locations_.find_value(item),
-              "store.retention",
+    return largest;
+  }
+
+  // store.retention holds the largest window and at most kMaxSamplesPerSeries samples.
+  void check_retention(Duration retention, Duration interval, Duration largest_window,
+                       std::size_t largest) {
+    if (retention < largest_window) {
+      fail_at(where("store.retention", index_path("analysis.windows", largest)), "store.retention",
               format_duration(retention) + " is shorter than the largest analysis window (" +
-                  format_duration(windows[largest]) + ")",
+                  format_duration(largest_window) + ")",
               "at least the largest window, at most " + format_duration(limits::kRetention.max));
     }
     const auto samples = static_cast<std::uint64_t>(retention / interval);
     if (samples > limits::kMaxSamplesPerSeries) {
-      fail_at(locations_.value("store.retention") ? locations_.value("store.retention")
-                                                  : locations_.find_value("scan.interval"),
-              "store.retention",
+      fail_at(where("store.retention", "scan.interval"), "store.retention",
               format_duration(retention) + " at scan.interval " + format_duration(interval) +
                   " keeps " + std::to_string(samples) + " samples per series",
               "at most " + std::to_string(limits::kMaxSamplesPerSeries) +
                   " samples (store.retention / scan.interval)");
     }
+  }
+
+  // Rules between keys. Each error names the key to change and points at whichever of the keys
+  // involved the file sets, so the position is never a default's.
+  void cross_checks(Config& c) {
+    const Duration interval = c.scan.interval;
+    const Duration retention = c.store.retention;
+    auto& windows = c.analysis.windows;
+    const std::size_t largest = check_windows(windows, interval, retention);
+    check_retention(retention, interval, windows[largest], largest);
     if (c.analysis.min_observed > retention) {
-      fail_at(locations_.value("analysis.min_observed") ? locations_.value("analysis.min_observed")
-                                                        : locations_.find_value("store.retention"),
-              "analysis.min_observed",
+      fail_at(where("analysis.min_observed", "store.retention"), "analysis.min_observed",
               format_duration(c.analysis.min_observed) + " is longer than store.retention (" +
                   format_duration(retention) + "), so no process would ever get a verdict",
               "0.." + format_duration(retention) + " (store.retention)");
@@ -409,88 +327,7 @@ class Validator {
   std::optional<Error> error_;
 };
 
-std::optional<Position> lookup(const std::map<std::string, Position, std::less<>>& m,
-                               std::string_view path) {
-  const auto it = m.find(path);
-  return it == m.end() ? std::nullopt : std::optional<Position>(it->second);
-}
-
 }  // namespace
-
-std::optional<Position> Locations::key(std::string_view path) const {
-  return lookup(keys_, path);
-}
-
-std::optional<Position> Locations::value(std::string_view path) const {
-  return lookup(values_, path);
-}
-
-std::optional<Position> Locations::find_value(std::string_view path) const {
-  for (; !path.empty(); path = parent_path(path)) {
-    if (auto v = value(path)) {
-      return v;
-    }
-    if (auto k = key(path)) {
-      return k;
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<Position> Locations::find_key(std::string_view path) const {
-  for (; !path.empty(); path = parent_path(path)) {
-    if (auto k = key(path)) {
-      return k;
-    }
-    if (auto v = value(path)) {
-      return v;
-    }
-  }
-  return std::nullopt;
-}
-
-Error config_error(std::string_view source, std::optional<Position> at, std::string_view path,
-                   std::string_view what, std::string_view allowed) {
-  std::string detail(source);
-  if (at) {
-    detail += ':';
-    detail += std::to_string(at->line);
-    detail += ':';
-    detail += std::to_string(at->column);
-  }
-  if (!detail.empty()) {
-    detail += ": ";
-  }
-  detail += path;
-  detail += ": ";
-  detail += what;
-  if (!allowed.empty()) {
-    detail += ", allowed: ";
-    detail += allowed;
-  }
-  return malformed(std::move(detail));
-}
-
-std::string format_real(double v) {
-  std::array<char, 32> buf{};
-  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  return ec == std::errc{} ? std::string(buf.data(), end) : std::string("?");
-}
-
-std::string describe(limits::DurationRange r) {
-  return format_duration(r.min) + ".." + format_duration(r.max);
-}
-
-std::string describe(limits::UintRange r) {
-  return std::to_string(r.min) + ".." + std::to_string(r.max);
-}
-
-std::string describe(limits::RealRange r) {
-  if (r.min_exclusive) {
-    return "above " + format_real(r.min) + ", at most " + format_real(r.max);
-  }
-  return format_real(r.min) + ".." + format_real(r.max);
-}
 
 Result<Config> validate_located(Config config, const Locations& locations,
                                 std::string_view source) {

@@ -1,5 +1,4 @@
 #include <chrono>
-#include <regex>
 
 #include <catch2/catch.hpp>
 
@@ -26,10 +25,10 @@ model::Snapshot snapshot(int n, const std::string& comm) {
 analysis::ProcessRules rules() {
   analysis::ProcessRules r;
   analysis::Matcher inc;
-  inc.comm = std::regex("svc-.*");
+  inc.comm = *Pattern::compile("svc-.*");
   r.include.push_back(inc);
   analysis::Matcher exc;
-  exc.comm = std::regex("ignored");
+  exc.comm = *Pattern::compile("ignored");
   r.exclude.push_back(exc);
   return r;
 }

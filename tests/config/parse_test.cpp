@@ -286,12 +286,22 @@ TEST_CASE("parse_config: a regex that does not compile is an error at the regex"
   const std::string detail =
       error_of("export:\n  include:\n    - comm: web\n    - exe: '(unclosed'\n");
   CHECK(starts_with(detail, "leakwatch.yaml:4:12: export.include[1].exe: bad regex '(unclosed': "));
-  CHECK(detail.ends_with(", allowed: an ECMAScript regular expression"));
+  CHECK(detail.ends_with(", allowed: an RE2 regular expression (no backreferences or lookaround)"));
   CHECK(starts_with(error_of("groups:\n  by: rules\n  rules:\n    - match: {cgroup: '[a-'}\n"
                              "      name: x\n"),
                     "leakwatch.yaml:4:23: groups.rules[0].match.cgroup: bad regex '[a-': "));
   CHECK(starts_with(error_of("export:\n  cgroups:\n    exclude:\n      - path: '*x'\n"),
                     "leakwatch.yaml:4:15: export.cgroups.exclude[0].path: bad regex '*x': "));
+}
+
+TEST_CASE("parse_config: backreferences and lookaround are refused as not RE2", "[config]") {
+  CHECK(error_of("export:\n  include:\n    - cmdline: '(a)\\1'\n") ==
+        "leakwatch.yaml:3:16: export.include[0].cmdline: bad regex '(a)\\1': backreferences such "
+        "as \\1 are not supported (user regexes are RE2 syntax), allowed: an RE2 regular "
+        "expression (no backreferences or lookaround)");
+  CHECK(starts_with(error_of("export:\n  exclude:\n    - comm: 'java(?!x)'\n"),
+                    "leakwatch.yaml:3:13: export.exclude[0].comm: bad regex 'java(?!x)': "
+                    "lookaround such as (?! is not supported (user regexes are RE2 syntax)"));
 }
 
 TEST_CASE("parse_config: a matcher or rule that sets nothing is an error", "[config]") {
