@@ -14,7 +14,7 @@
 # Usage (repository root, as root): tests/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+root=$(pwd -P)  # physical, as git rev-parse --show-toplevel prints it
 jobs=$(nproc)
 
 # Wall time of every stage, printed at the end.
