@@ -173,6 +173,10 @@ class Walker {
                {{"listen", text_value(w.listen, "HOST:PORT, e.g. :9847")},
                 {"threads", u32(w.threads, limits::kWebThreads)},
                 {"request_timeout", duration(w.request_timeout)},
+                {"header_timeout", duration(w.header_timeout)},
+                {"max_connections", u32(w.max_connections, limits::kWebMaxConnections)},
+                {"max_connections_per_address",
+                 u32(w.max_connections_per_address, limits::kWebMaxConnectionsPerAddress)},
                 {"basic_auth_users", users(w.basic_auth_users)},
                 {"allow", strings(w.allow, "IPv4 CIDRs such as 10.0.0.0/8")},
                 {"tls_server_config", [this](const YAML::Node&, const std::string& tp) {

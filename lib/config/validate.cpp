@@ -313,6 +313,16 @@ class Validator {
     listen(w.listen);
     check("web.threads", w.threads, limits::kWebThreads);
     check("web.request_timeout", w.request_timeout, limits::kRequestTimeout);
+    check("web.header_timeout", w.header_timeout, limits::kHeaderTimeout);
+    check("web.max_connections", w.max_connections, limits::kWebMaxConnections);
+    check("web.max_connections_per_address", w.max_connections_per_address,
+          limits::kWebMaxConnectionsPerAddress);
+    if (w.max_connections_per_address > w.max_connections) {
+      fail("web.max_connections_per_address",
+           std::to_string(w.max_connections_per_address) + " is above web.max_connections (" +
+               std::to_string(w.max_connections) + ")",
+           "1 .. web.max_connections");
+    }
     for (const auto& [user, hash] : w.basic_auth_users) {
       const std::string path = child_path("web.basic_auth_users", user);
       if (user.empty() || user.find(':') != std::string::npos) {
