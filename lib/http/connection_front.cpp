@@ -40,14 +40,12 @@ struct Connection {
   Connection(UniqueFd f, std::uint32_t p, Clock::time_point now, const FrontLimits& limits)
       : fd(std::move(f)),
         peer(p),
-        opened(now),
         deadline(now + limits.header_timeout),
         head(limits.max_head_bytes) {}
 
   UniqueFd fd;
   std::uint32_t peer;  // IPv4, host byte order
   Phase phase = Phase::kHead;
-  Clock::time_point opened;
   Clock::time_point deadline;
   RequestHead head;
   std::string out;
@@ -124,7 +122,7 @@ bool ConnectionFront::Loop::evict_oldest_head(std::optional<std::uint32_t> of_pe
   for (auto it = connections.begin(); it != connections.end(); ++it) {
     const Connection& c = it->second;
     if (c.phase == Phase::kHead && (!of_peer || c.peer == *of_peer) &&
-        (oldest == connections.end() || c.opened < oldest->second.opened)) {
+        (oldest == connections.end() || it->first < oldest->first)) {  // ids grow with age
       oldest = it;
     }
   }

@@ -194,9 +194,12 @@ RequestHead::State RequestHead::feed(std::string_view bytes) {
     const bool connect = p.parser.method == HTTP_CONNECT;
     if (http_parser_parse_url(p.url.data(), p.url.size(), connect ? 1 : 0, &url) != 0 ||
         (url.field_set & (1U << UF_PATH)) == 0) {
-      return state_ = State::kMalformed;  // "*" or an authority: no route has such a target
+      return state_ = State::kMalformed;  // an authority ("CONNECT host:443"): no route
     }
     const auto& path = url.field_data[UF_PATH];
+    if (path.len == 0 || p.url[path.off] != '/') {
+      return state_ = State::kMalformed;  // "OPTIONS *": no route has such a target
+    }
     request_.method = http_method_str(static_cast<http_method>(p.parser.method));
     request_.path = normalize_path(std::string_view(p.url).substr(path.off, path.len));
     return state_ = State::kComplete;
