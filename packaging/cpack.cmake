@@ -105,7 +105,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # procps: /bin/kill, used by the unit's ExecReload= (not in a minimal Debian 12).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "procps")
+# libhttp-parser2.9 and libssl3 (libcrypto) are found by shlibdeps too; named here so a build
+# without dpkg-shlibdeps still declares them.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "procps, libhttp-parser2.9, libssl3")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, grafana")
 # The synopsis (first line of Description:) is CPACK_PACKAGE_DESCRIPTION_SUMMARY; this is the
 # extended description that follows it.

@@ -4,7 +4,7 @@
 # only then), so a second run is fast and needs no network.
 set -euo pipefail
 
-build_pkgs=(cmake ninja-build g++ pkg-config prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
+build_pkgs=(cmake ninja-build g++ pkg-config prometheus-cpp-dev libhttp-parser-dev libssl-dev libyaml-cpp-dev
   libspdlog-dev catch2 libsystemd-dev libcrypt-dev zlib1g-dev)
 test_pkgs=(prometheus python3 clang-format clang-tidy lintian systemd util-linux file
   debootstrap systemd-container zstd)

@@ -148,6 +148,7 @@ def main():
     fig = {
         "mode": args.mode, "conns": args.conns, "addrs": args.addrs, "reopen": int(args.reopen),
         "refused_at_once": refused, "closed_by_server": len(closed),
+        "closed_within_0.5s": sum(1 for c in closed if c <= 0.5),
         "open_at_end_of_first_gen": sum(1 for c in first if c.closed_after is None),
         "close_s_min": min(closed) if closed else float("nan"),
         "close_s_max": max(closed) if closed else float("nan"),
