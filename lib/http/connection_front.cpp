@@ -1,97 +1,23 @@
 #include "http/connection_front.h"
 
-#include <array>
 #include <cerrno>
-#include <cstring>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
-#include <utility>
 
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "base/fd.h"
-#include "http/router.h"
+#include "http/connection_loop.h"
 
 namespace lw::http {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-constexpr std::uint64_t kListenerId = 0;
-constexpr std::uint64_t kWakeId = 1;
-constexpr std::uint64_t kFirstConnectionId = 2;
 constexpr int kBacklog = 511;
 constexpr int kMaxEvents = 64;
 constexpr std::size_t kMaxAcceptsPerWake = 256;
 constexpr auto kSweepEvery = std::chrono::milliseconds(50);
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);  // after EMFILE and the like
-// After the answer, the connection is kept readable for a moment and what the client still
-// sends is discarded: closing a socket with unread data sends a reset, which can destroy the
-// answer in the client's receive buffer before it reads it.
-constexpr auto kLinger = std::chrono::milliseconds(1000);
-
-enum class Phase { kHead, kWorking, kWriting, kDraining };
-
-struct Connection {
-  Connection(UniqueFd f, std::uint32_t p, Clock::time_point now, const FrontLimits& limits)
-      : fd(std::move(f)),
-        peer(p),
-        deadline(now + limits.header_timeout),
-        head(limits.max_head_bytes) {}
-
-  UniqueFd fd;
-  std::uint32_t peer;  // IPv4, host byte order
-  Phase phase = Phase::kHead;
-  Clock::time_point deadline;
-  RequestHead head;
-  std::string out;
-  std::size_t sent = 0;
-};
 
 }  // namespace
-
-struct ConnectionFront::Loop {
-  FrontLimits limits;
-  std::vector<Ipv4Cidr> allow;
-  UniqueFd listener;
-  UniqueFd epoll;
-  UniqueFd wake;
-  int port = 0;
-  Dispatch dispatch;
-  FrontCounters counters;
-  std::unordered_map<std::uint64_t, Connection> connections;
-  std::unordered_map<std::uint32_t, std::size_t> per_address;
-  std::uint64_t next_id = kFirstConnectionId;
-  std::optional<Clock::time_point> accept_paused_until;
-  std::atomic<bool> stopping{false};
-  std::mutex responses_mu;
-  std::vector<std::pair<std::uint64_t, std::string>> responses;  // guarded by responses_mu
-  std::thread thread;
-
-  void run();
-  void watch(std::uint64_t id, int fd, std::uint32_t events, int op = EPOLL_CTL_MOD) const {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.u64 = id;
-    (void)::epoll_ctl(epoll.get(), op, fd, &ev);
-  }
-  bool allowed(std::uint32_t peer) const;
-  void accept_all(Clock::time_point now);
-  bool make_room(std::uint32_t peer);
-  bool evict_oldest_head(std::optional<std::uint32_t> of_peer);
-  void on_event(std::uint64_t id, std::uint32_t events, Clock::time_point now);
-  void read_head(std::uint64_t id, Connection& c, Clock::time_point now);
-  void start_writing(std::uint64_t id, Connection& c, std::string bytes, Clock::time_point now);
-  void write_some(std::uint64_t id, Connection& c, Clock::time_point now);
-  void drain(std::uint64_t id, Connection& c);
-  void take_responses(Clock::time_point now);
-  void sweep(Clock::time_point now);
-  void close(std::uint64_t id);
-};
 
 bool ConnectionFront::Loop::allowed(std::uint32_t peer) const {
   if (allow.empty()) {
@@ -179,136 +105,6 @@ void ConnectionFront::Loop::accept_all(Clock::time_point now) {
   }
 }
 
-void ConnectionFront::Loop::read_head(std::uint64_t id, Connection& c, Clock::time_point now) {
-  std::array<char, 4096> buf;  // NOLINT(cppcoreguidelines-pro-type-member-init): filled by recv
-  RequestHead::State state = RequestHead::State::kIncomplete;
-  while (state == RequestHead::State::kIncomplete) {
-    const ssize_t n = ::recv(c.fd.get(), buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return;  // wait for more
-    }
-    if (n <= 0) {
-      close(id);  // EOF or error before the head was complete: nobody to answer
-      return;
-    }
-    state = c.head.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-  }
-  if (state == RequestHead::State::kComplete) {
-    c.phase = Phase::kWorking;
-    watch(id, c.fd.get(), 0);  // nothing to read until the answer is out
-    try {
-      dispatch(id, c.head.request());
-    } catch (...) {  // no memory for the job: answer 500 here
-      start_writing(id, c, internal_error_response(), now);
-    }
-    return;
-  }
-  const bool too_large = state == RequestHead::State::kTooLarge;
-  start_writing(
-      id, c,
-      serialize_response(
-          text_response(too_large ? 413 : 400, too_large ? "request too large\n" : "bad request\n"),
-          false, false),
-      now);
-}
-
-void ConnectionFront::Loop::start_writing(std::uint64_t id, Connection& c, std::string bytes,
-                                          Clock::time_point now) {
-  if (bytes.empty()) {
-    close(id);
-    return;
-  }
-  c.out = std::move(bytes);
-  c.sent = 0;
-  c.phase = Phase::kWriting;
-  c.deadline = now + limits.write_timeout;
-  write_some(id, c, now);
-}
-
-void ConnectionFront::Loop::write_some(std::uint64_t id, Connection& c, Clock::time_point now) {
-  while (c.sent < c.out.size()) {
-    const ssize_t n =
-        ::send(c.fd.get(), c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      watch(id, c.fd.get(), EPOLLOUT);
-      return;
-    }
-    if (n <= 0) {
-      close(id);
-      return;
-    }
-    c.sent += static_cast<std::size_t>(n);
-  }
-  std::string().swap(c.out);
-  ::shutdown(c.fd.get(), SHUT_WR);
-  c.phase = Phase::kDraining;
-  c.deadline = now + kLinger;
-  watch(id, c.fd.get(), EPOLLIN);
-}
-
-void ConnectionFront::Loop::drain(std::uint64_t id, Connection& c) {
-  std::array<char, 4096> buf;  // NOLINT(cppcoreguidelines-pro-type-member-init): filled by recv
-  while (true) {
-    const ssize_t n = ::recv(c.fd.get(), buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return;
-    }
-    if (n <= 0) {
-      close(id);  // the client has read the answer and closed
-      return;
-    }
-  }
-}
-
-void ConnectionFront::Loop::on_event(std::uint64_t id, std::uint32_t events,
-                                     Clock::time_point now) {
-  const auto it = connections.find(id);
-  if (it == connections.end()) {
-    return;  // closed earlier in this batch
-  }
-  Connection& c = it->second;
-  if ((events & (EPOLLERR | EPOLLHUP)) != 0 && c.phase != Phase::kDraining) {
-    close(id);
-    return;
-  }
-  switch (c.phase) {
-    case Phase::kHead:
-      read_head(id, c, now);
-      break;
-    case Phase::kWriting:
-      write_some(id, c, now);
-      break;
-    case Phase::kDraining:
-      drain(id, c);
-      break;
-    case Phase::kWorking:
-      break;
-  }
-}
-
-void ConnectionFront::Loop::take_responses(Clock::time_point now) {
-  std::vector<std::pair<std::uint64_t, std::string>> ready;
-  {
-    const std::lock_guard lock(responses_mu);
-    ready.swap(responses);
-  }
-  for (auto& [id, bytes] : ready) {
-    const auto it = connections.find(id);
-    if (it != connections.end() && it->second.phase == Phase::kWorking) {
-      start_writing(id, it->second, std::move(bytes), now);
-    }
-  }
-}
-
 void ConnectionFront::Loop::sweep(Clock::time_point now) {
   std::vector<std::uint64_t> expired;
   for (const auto& [id, c] : connections) {
@@ -364,20 +160,16 @@ Result<std::unique_ptr<ConnectionFront>> ConnectionFront::bind(const sockaddr_in
   auto loop = std::make_unique<Loop>();
   loop->limits = limits;
   loop->allow = std::move(allow);
-  loop->listener = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   loop->epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
   loop->wake = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!loop->listener.valid() || !loop->epoll.valid() || !loop->wake.valid()) {
-    return error_from_errno(errno, "cannot create the HTTP sockets");
+  if (!loop->epoll.valid() || !loop->wake.valid()) {
+    return error_from_errno(errno, "cannot create the HTTP event loop");
   }
-  const int one = 1;
-  ::setsockopt(loop->listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(loop->listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) !=
-          0 ||
-      ::listen(loop->listener.get(), kBacklog) != 0) {
-    return Error{ErrorKind::kIo,
-                 std::string("address in use or invalid (") + std::strerror(errno) + ")"};
+  auto listener = listen_tcp(address, kBacklog);
+  if (!listener) {
+    return listener.error();
   }
+  loop->listener = std::move(*listener);
   sockaddr_in bound{};
   socklen_t len = sizeof bound;
   ::getsockname(loop->listener.get(), reinterpret_cast<sockaddr*>(&bound), &len);

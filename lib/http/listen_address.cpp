@@ -1,9 +1,12 @@
 #include "http/listen_address.h"
 
+#include <array>
+#include <cerrno>
 #include <optional>
 #include <string>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "base/text.h"
 #include "http/server.h"
@@ -89,14 +92,29 @@ Result<sockaddr_in> parse_listen_address(std::string_view listen) {
   return addr;
 }
 
+Result<UniqueFd> listen_tcp(const sockaddr_in& address, int backlog) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
+    return error_from_errno(errno, "cannot create a socket");
+  }
+  const int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(fd.get(), backlog) != 0) {
+    // "address in use or invalid: Address already in use"; always kIo (a startup error).
+    return Error{ErrorKind::kIo, error_from_errno(errno, "address in use or invalid").detail};
+  }
+  return fd;
+}
+
 Result<std::string> normalize_listen_address(std::string_view listen) {
   const auto addr = parse_listen_address(listen);
   if (!addr) {
     return addr.error();
   }
-  char host[INET_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET, &addr->sin_addr, host, sizeof host);
-  return std::string(host) + ":" + std::to_string(ntohs(addr->sin_port));
+  std::array<char, INET_ADDRSTRLEN> host{};
+  ::inet_ntop(AF_INET, &addr->sin_addr, host.data(), host.size());
+  return std::string(host.data()) + ":" + std::to_string(ntohs(addr->sin_port));
 }
 
 Status validate_ipv4_cidr(std::string_view cidr) {

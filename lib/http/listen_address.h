@@ -9,6 +9,7 @@
 
 #include <netinet/in.h>
 
+#include "base/fd.h"
 #include "base/result.h"
 
 namespace lw::http {
@@ -25,5 +26,9 @@ Result<Ipv4Cidr> parse_ipv4_cidr(std::string_view cidr);
 
 // "IPv4:PORT" or ":PORT" (= 0.0.0.0), as a socket address.
 Result<sockaddr_in> parse_listen_address(std::string_view listen);
+
+// A non-blocking listening TCP socket bound to `address`. The error detail starts with
+// "address in use or invalid".
+Result<UniqueFd> listen_tcp(const sockaddr_in& address, int backlog);
 
 }  // namespace lw::http

@@ -82,7 +82,7 @@ std::string serialize_response(Response r, bool head_only, bool gzip_ok) {
   out += "\r\nContent-Length: " + std::to_string(r.body.size());
   out += "\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n";
   for (const auto& [name, value] : r.headers) {
-    out += name + ": " + value + "\r\n";
+    out.append(name).append(": ").append(value).append("\r\n");
   }
   out += "\r\n";
   if (!head_only) {
