@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/net_address.h"
 #include "base/text.h"
 
 namespace lw::config {
@@ -41,36 +42,6 @@ std::string child_path(std::string_view path, std::string_view key) {
   out += '.';
   out += key;
   return out;
-}
-
-// Dotted quad, each part 0..255 in decimal without leading zeros (which some tools read as
-// octal).
-bool is_ipv4(std::string_view s) {
-  for (int part = 0; part < 4; ++part) {
-    const auto dot = s.find('.');
-    const bool last = part == 3;
-    if (last != (dot == std::string_view::npos)) {
-      return false;
-    }
-    const std::string_view octet = last ? s : s.substr(0, dot);
-    const auto v = text::parse_u64(octet);
-    if (!v || *v > 255 || octet.size() > 3 || (octet.size() > 1 && octet[0] == '0')) {
-      return false;
-    }
-    if (!last) {
-      s.remove_prefix(dot + 1);
-    }
-  }
-  return true;
-}
-
-bool is_cidr(std::string_view s) {
-  const auto parts = text::split_once(s, '/');
-  if (!parts || !is_ipv4(parts->first)) {
-    return false;
-  }
-  const auto bits = text::parse_u64(parts->second);
-  return bits && *bits <= 32 && parts->second.size() <= 2;
 }
 
 // The shape of a bcrypt hash as crypt(3) writes it: "$2b$12$" then 53 characters of bcrypt's
@@ -278,35 +249,18 @@ class Validator {
   }
 
   void listen(std::string& value) {
-    constexpr std::string_view kPath = "web.listen";
-    const auto colon = value.rfind(':');
-    if (value.starts_with('[') || (colon != std::string::npos && value.find(':') != colon)) {
-      fail(kPath,
-           "IPv6 is not supported: Debian 12's civetweb is built without IPv6; use an IPv4 "
-           "address",
-           kListenAllowed);
+    // "localhost" is the one name taken: civetweb binds numeric addresses only.
+    std::string_view text = value;
+    const bool localhost = text.starts_with("localhost:");
+    if (localhost) {
+      text.remove_prefix(std::string_view("localhost").size());
+    }
+    const auto address = net::parse_listen_address(text);
+    if (!address) {
+      fail("web.listen", address.error().detail, kListenAllowed);
       return;
     }
-    if (colon == std::string::npos) {
-      fail(kPath, "'" + value + "' has no port", kListenAllowed);
-      return;
-    }
-    std::string host = value.substr(0, colon);
-    const std::string_view port_text = std::string_view(value).substr(colon + 1);
-    const auto port = text::parse_u64(port_text);
-    if (!port || *port > 65535 || port_text.size() > 5) {
-      fail(kPath, "'" + std::string(port_text) + "' is not a port", kListenAllowed);
-      return;
-    }
-    if (host.empty()) {
-      host = "0.0.0.0";
-    } else if (host == "localhost") {
-      host = "127.0.0.1";  // civetweb takes numeric addresses only
-    } else if (!is_ipv4(host)) {
-      fail(kPath, "host '" + host + "' is not an IPv4 address", kListenAllowed);
-      return;
-    }
-    value = host + ":" + std::to_string(*port);
+    value = localhost ? "127.0.0.1:" + std::to_string(address->port) : address->to_string();
   }
 
   void web(Config::Web& w) {
@@ -336,7 +290,7 @@ class Validator {
       }
     }
     for (std::size_t i = 0; i < w.allow.size(); ++i) {
-      if (!is_cidr(w.allow[i])) {
+      if (!net::parse_ipv4_cidr(w.allow[i])) {
         fail(index_path("web.allow", i), "'" + w.allow[i] + "' is not an IPv4 CIDR",
              "a.b.c.d/nn with nn 0..32, e.g. 10.0.0.0/8");
       }
