@@ -44,19 +44,33 @@ void ConnectionFront::Loop::close(std::uint64_t id) {
 }
 
 bool ConnectionFront::Loop::evict_oldest_head(std::optional<std::uint32_t> of_peer) {
-  auto oldest = connections.end();
+  // A connection whose answer is out (lingering for the client's close) goes first: closing it
+  // costs nothing. Then the oldest one still sending its head. Ids grow with age.
+  auto victim = connections.end();
   for (auto it = connections.begin(); it != connections.end(); ++it) {
     const Connection& c = it->second;
-    if (c.phase == Phase::kHead && (!of_peer || c.peer == *of_peer) &&
-        (oldest == connections.end() || it->first < oldest->first)) {  // ids grow with age
-      oldest = it;
+    if ((c.phase != Phase::kDraining && c.phase != Phase::kHead) ||
+        (of_peer && c.peer != *of_peer)) {
+      continue;
+    }
+    if (victim == connections.end()) {
+      victim = it;
+      continue;
+    }
+    const bool draining = c.phase == Phase::kDraining;
+    const bool victim_draining = victim->second.phase == Phase::kDraining;
+    if ((draining && !victim_draining) ||
+        (draining == victim_draining && it->first < victim->first)) {
+      victim = it;
     }
   }
-  if (oldest == connections.end()) {
+  if (victim == connections.end()) {
     return false;
   }
-  close(oldest->first);
-  counters.evicted.fetch_add(1);
+  if (victim->second.phase == Phase::kHead) {
+    counters.evicted.fetch_add(1);
+  }
+  close(victim->first);
   return true;
 }
 
