@@ -135,6 +135,9 @@ http::ServerOptions server_options(const config::Config& cfg) {
   s.listen = cfg.web.listen;
   s.threads = cfg.web.threads;
   s.request_timeout = cfg.web.request_timeout;
+  s.header_timeout = cfg.web.header_timeout;
+  s.max_connections = cfg.web.max_connections;
+  s.max_connections_per_address = cfg.web.max_connections_per_address;
   s.basic_auth_users = cfg.web.basic_auth_users;
   s.allow = cfg.web.allow;
   return s;

@@ -105,9 +105,10 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # procps: /bin/kill, used by the unit's ExecReload= (not in a minimal Debian 12).
-# libfmt9: lib/format, libre2-9: the configured regexes (lib/base/pattern). shlibdeps finds both
-# too; named so the list is complete.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "procps, libfmt9, libre2-9")
+# libfmt9: lib/format, libre2-9: the configured regexes (lib/base/pattern), libhttp-parser2.9 and
+# libssl3 (libcrypto): lib/http. shlibdeps finds them too; named so a build without
+# dpkg-shlibdeps still declares them.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "procps, libfmt9, libre2-9, libhttp-parser2.9, libssl3")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, grafana")
 # The synopsis (first line of Description:) is CPACK_PACKAGE_DESCRIPTION_SUMMARY; this is the
 # extended description that follows it.

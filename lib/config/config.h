@@ -119,6 +119,9 @@ struct Config {
     std::string listen = "0.0.0.0:9847";
     std::uint32_t threads = 8;                                          // 4 .. 64
     Duration request_timeout{std::chrono::seconds(5)};                  // 10ms .. 60s
+    Duration header_timeout{std::chrono::seconds(3)};                   // 100ms .. 60s
+    std::uint32_t max_connections = 512;                                // 16 .. 65536
+    std::uint32_t max_connections_per_address = 64;                     // 1 .. max_connections
     std::vector<std::pair<std::string, std::string>> basic_auth_users;  // user -> bcrypt hash
     std::vector<std::string> allow;  // CIDRs allowed to connect; empty = everyone
 

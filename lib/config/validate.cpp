@@ -195,7 +195,7 @@ class Validator {
   }
 
   void listen(std::string& value) {
-    // "localhost" is the one name taken: civetweb binds numeric addresses only.
+    // "localhost" is the one name taken: the server binds numeric addresses only.
     std::string_view text = value;
     const bool localhost = text.starts_with("localhost:");
     if (localhost) {
@@ -237,6 +237,16 @@ class Validator {
     listen(w.listen);
     check("web.threads", w.threads, limits::kWebThreads);
     check("web.request_timeout", w.request_timeout, limits::kRequestTimeout);
+    check("web.header_timeout", w.header_timeout, limits::kHeaderTimeout);
+    check("web.max_connections", w.max_connections, limits::kWebMaxConnections);
+    check("web.max_connections_per_address", w.max_connections_per_address,
+          limits::kWebMaxConnectionsPerAddress);
+    if (w.max_connections_per_address > w.max_connections) {
+      fail("web.max_connections_per_address",
+           std::to_string(w.max_connections_per_address) + " is above web.max_connections (" +
+               std::to_string(w.max_connections) + ")",
+           "1 .. web.max_connections");
+    }
     basic_auth_users(w.basic_auth_users);
     allow_list(w.allow);
   }

@@ -66,6 +66,9 @@ inline constexpr UintRange kCgroupMaxDepth{1, 32};
 inline constexpr UintRange kCgroupMaxExported{0, 100000};
 inline constexpr UintRange kWebThreads{4, 64};
 inline constexpr DurationRange kRequestTimeout{milliseconds(10), seconds(60)};
+inline constexpr DurationRange kHeaderTimeout{milliseconds(100), seconds(60)};
+inline constexpr UintRange kWebMaxConnections{16, 65536};
+inline constexpr UintRange kWebMaxConnectionsPerAddress{1, 65536};
 // retention / interval: samples kept per series; bounds the store's memory.
 inline constexpr std::uint64_t kMaxSamplesPerSeries = 100000;
 

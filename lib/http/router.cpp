@@ -1,0 +1,212 @@
+#include "http/router.h"
+
+#include <chrono>
+#include <string_view>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include "base/text.h"
+#include "http/api.h"
+#include "http/basic_auth.h"
+#include "http/gzip.h"
+#include "http/json.h"
+#include "http/status_page.h"
+
+namespace lw::http {
+namespace {
+
+constexpr std::size_t kMinGzipBytes = 256;
+
+Response json_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+Response json_error(int status, std::string_view message) {
+  std::string body = "{\"error\":";
+  append_json_string(body, message);
+  body += "}";
+  return json_response(status, std::move(body));
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
+  }
+}
+
+}  // namespace
+
+Response text_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+std::string serialize_response(Response r, bool head_only, bool gzip_ok) {
+  if (gzip_ok && r.status == 200 && r.body.size() >= kMinGzipBytes) {
+    if (auto z = gzip_compress(r.body)) {
+      r.body = std::move(*z);
+      r.headers.emplace_back("Content-Encoding", "gzip");
+    }
+  }
+  if (r.status == 200) {
+    r.headers.emplace_back("Vary", "Accept-Encoding");
+  }
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " ";
+  out += reason_phrase(r.status);
+  out += "\r\nContent-Type: " + r.content_type;
+  out += "\r\nContent-Length: " + std::to_string(r.body.size());
+  out += "\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n";
+  for (const auto& [name, value] : r.headers) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  out += "\r\n";
+  if (!head_only) {
+    out.reserve(out.size() + r.body.size());
+    out += r.body;
+  }
+  return out;
+}
+
+std::string internal_error_response() {
+  return "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         "Content-Length: 22\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
+         "internal server error\n";
+}
+
+Router::Router(const exporter::ReportBoard& board, const prometheus::Collectable& metrics,
+               std::function<Health()> health, std::unique_ptr<BasicAuth> auth)
+    : board_(board), metrics_(metrics), health_(std::move(health)), auth_(std::move(auth)) {}
+
+Router::~Router() = default;
+
+std::string Router::answer(const Request& request) noexcept {
+  try {
+    return serialize_response(route(request), request.method == "HEAD",
+                              accepts_gzip(request.accept_encoding));
+  } catch (...) {  // std::exception or anything else: the client gets a 500, the server lives on
+  }
+  internal_errors_.fetch_add(1);
+  try {
+    return internal_error_response();
+  } catch (...) {
+    return {};  // out of memory: the front closes the connection without an answer
+  }
+}
+
+Response Router::metrics_response() {
+  const std::vector<prometheus::MetricFamily> families = metrics_.Collect();
+  if (families.empty()) {
+    // LeakCollectable always has leakwatch_build_info; nothing at all means Collect() failed
+    // (it catches its own exceptions and returns {}). A 500 makes Prometheus mark the target
+    // down instead of silently scraping zero series.
+    internal_errors_.fetch_add(1);
+    return text_response(500, "no metrics\n");
+  }
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = prometheus::TextSerializer{}.Serialize(families);
+  return r;
+}
+
+Response Router::status_page() {
+  const std::shared_ptr<const analysis::Report> report = board_.latest();
+  if (!report) {
+    return text_response(503, "no report\n");
+  }
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = render_status_page(*report, current_health(), now);
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  return r;
+}
+
+Response Router::route(const Request& req) {
+  const std::string_view path = req.path;
+  if (auth_ && path != "/healthz" && !auth_->check(req.authorization, BasicAuth::Clock::now())) {
+    Response r = text_response(401, "unauthorized\n");
+    r.headers.emplace_back("WWW-Authenticate", R"(Basic realm="leakwatch", charset="UTF-8")");
+    return r;
+  }
+  constexpr std::string_view kProcessPrefix = "/api/v1/processes/";
+  const bool known = path == "/" || path == "/metrics" || path == "/healthz" ||
+                     path == "/api/v1/processes" || path == "/api/v1/cgroups" ||
+                     path == "/api/v1/oom-kills" || path.starts_with(kProcessPrefix);
+  if (!known) {
+    return path.starts_with("/api/") ? json_error(404, "not found")
+                                     : text_response(404, "not found\n");
+  }
+  if (req.method != "GET" && req.method != "HEAD") {
+    Response r = text_response(405, "method not allowed\n");
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  }
+  if (path == "/metrics") {
+    return metrics_response();
+  }
+  if (path == "/healthz") {
+    const Health h = current_health();
+    if (h.ok) {
+      return text_response(200, "ok\n");
+    }
+    return text_response(503, (h.detail.empty() ? std::string("unhealthy") : h.detail) + "\n");
+  }
+  if (path == "/") {
+    return status_page();
+  }
+  const std::shared_ptr<const analysis::Report> report = board_.latest();
+  if (!report) {
+    return text_response(503, "no report\n");
+  }
+  if (path == "/api/v1/processes") {
+    return json_response(200, render_processes_json(*report));
+  }
+  if (path == "/api/v1/cgroups") {
+    return json_response(200, render_cgroups_json(*report));
+  }
+  if (path == "/api/v1/oom-kills") {
+    return json_response(200, render_oom_kills_json(*report));
+  }
+  // /api/v1/processes/{pid}
+  const auto pid = text::parse_int<std::int32_t>(path.substr(kProcessPrefix.size()));
+  if (!pid || *pid <= 0) {
+    return json_error(404, "no such process");
+  }
+  auto body = render_process_json(*report, *pid);
+  if (!body) {
+    return json_error(404, "no such process");
+  }
+  return json_response(200, std::move(*body));
+}
+
+}  // namespace lw::http
