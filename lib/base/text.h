@@ -81,4 +81,7 @@ bool valid_utf8(std::string_view s);
 // Used for label values and JSON strings built from hostile process names.
 std::string sanitize_utf8(std::string_view in, std::size_t max_bytes = 128);
 
+// ASCII case-insensitive equality (HTTP header names and tokens; no locale).
+bool iequals(std::string_view a, std::string_view b);
+
 }  // namespace lw::text

@@ -10,21 +10,6 @@
 namespace lw::http {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) {
-      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    };
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // q-value of one coding's parameters (";q=0.5"); 1 when absent, 0 when malformed.
 double q_value(std::string_view params) {
   while (!params.empty()) {
@@ -32,7 +17,7 @@ double q_value(std::string_view params) {
     const std::string_view param = text::trim(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
     const auto kv = text::split_once(param, '=');
-    if (kv && iequals(text::trim(kv->first), "q")) {
+    if (kv && text::iequals(text::trim(kv->first), "q")) {
       const auto q = text::parse_decimal(text::trim(kv->second));
       return q ? *q : 0;
     }
@@ -53,7 +38,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
     const auto semi = item.find(';');
     const std::string_view coding = text::trim(item.substr(0, semi));
     const double q = semi == std::string_view::npos ? 1.0 : q_value(item.substr(semi + 1));
-    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+    if (text::iequals(coding, "gzip") || text::iequals(coding, "x-gzip")) {
       gzip_q = q;
     } else if (coding == "*") {
       star_q = q;

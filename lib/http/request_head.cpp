@@ -4,23 +4,10 @@
 
 #include <http_parser.h>
 
+#include "base/text.h"
+
 namespace lw::http {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) {
-      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    };
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') {
@@ -108,9 +95,9 @@ struct RequestHead::Parser {
   static Parser& of(http_parser* p) { return *static_cast<Parser*>(p->data); }
 
   void commit_header() {
-    if (iequals(field, "Authorization") && request->authorization.empty()) {
+    if (text::iequals(field, "Authorization") && request->authorization.empty()) {
       request->authorization = value;
-    } else if (iequals(field, "Accept-Encoding") && request->accept_encoding.empty()) {
+    } else if (text::iequals(field, "Accept-Encoding") && request->accept_encoding.empty()) {
       request->accept_encoding = value;
     }
     field.clear();
