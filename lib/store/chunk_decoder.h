@@ -73,12 +73,18 @@ class ChunkDecoder {
  private:
   static constexpr unsigned kAll = kAllChannels<N>;
 
-  bool read_scales(const std::uint8_t*& p, const std::uint8_t* end) {
+  // One channel-mask byte; false at the end of the chunk or when it names channels beyond N.
+  static bool read_mask(const std::uint8_t*& p, const std::uint8_t* end, unsigned& mask) {
     if (p == end) {
       return false;
     }
-    const unsigned scale_mask = *p++;
-    if ((scale_mask & ~kAll) != 0) {
+    mask = *p++;
+    return (mask & ~kAll) == 0;
+  }
+
+  bool read_scales(const std::uint8_t*& p, const std::uint8_t* end) {
+    unsigned scale_mask = 0;
+    if (!read_mask(p, end, scale_mask)) {
       return false;
     }
     for (std::size_t c = 0; c < N; ++c) {
@@ -94,11 +100,7 @@ class ChunkDecoder {
   }
 
   bool read_base(const std::uint8_t*& p, const std::uint8_t* end) {
-    if (p == end) {
-      return false;
-    }
-    mask_ = *p++;
-    if ((mask_ & ~kAll) != 0) {
+    if (!read_mask(p, end, mask_)) {
       return false;
     }
     for (std::size_t c = 0; c < N; ++c) {
@@ -124,11 +126,8 @@ class ChunkDecoder {
   }
 
   bool read_presence(const std::uint8_t*& p, const std::uint8_t* end) {
-    if (p == end) {
-      return false;
-    }
-    const unsigned new_mask = *p++;
-    if ((new_mask & ~kAll) != 0) {
+    unsigned new_mask = 0;
+    if (!read_mask(p, end, new_mask)) {
       return false;
     }
     for (std::size_t c = 0; c < N; ++c) {

@@ -7,31 +7,11 @@
 
 #include <catch2/catch.hpp>
 
-namespace {
+#include "http/gunzip.h"
 
-// Inflates a gzip member with zlib (windowBits 15 + 16); nullopt when it is not valid gzip.
-std::optional<std::string> gunzip(const std::string& in) {
-  z_stream zs;
-  std::memset(&zs, 0, sizeof zs);
-  if (inflateInit2(&zs, 15 + 16) != Z_OK) {
-    return std::nullopt;
-  }
-  std::string out(1 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  const auto n = zs.total_out;
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) {
-    return std::nullopt;
-  }
-  out.resize(n);
-  return out;
-}
+using lw::testing::gunzip;
 
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("gzip: Accept-Encoding parsing honours q-values", "[http][gzip]") {
   CHECK(lw::http::accepts_gzip("gzip"));

@@ -19,6 +19,7 @@
 #include "export/leak_collectable.h"
 #include "export/report_board.h"
 #include "http/auth_fixture.h"
+#include "http/gunzip.h"
 #include "http/http_client.h"
 #include "http/json_check.h"
 #include "http/report_fixture.h"
@@ -32,6 +33,8 @@ using lw::testing::http_request;
 using lw::testing::HttpResponse;
 using namespace std::chrono_literals;
 namespace json = lw::testing::json;
+
+using lw::testing::gunzip;
 
 namespace {
 
@@ -102,27 +105,6 @@ struct Fixture {
 HttpResponse must(const std::optional<HttpResponse>& r) {
   REQUIRE(r.has_value());
   return *r;
-}
-
-std::optional<std::string> gunzip(const std::string& in) {
-  z_stream zs;
-  std::memset(&zs, 0, sizeof zs);
-  if (inflateInit2(&zs, 15 + 16) != Z_OK) {
-    return std::nullopt;
-  }
-  std::string out(1 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  const auto n = zs.total_out;
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) {
-    return std::nullopt;
-  }
-  out.resize(n);
-  return out;
 }
 
 std::string basic(std::string_view user, std::string_view password) {

@@ -25,6 +25,7 @@
 
 #include "base/fd.h"
 #include "export/report_board.h"
+#include "http/gunzip.h"
 #include "http/http_client.h"
 #include "http/server.h"
 
@@ -33,6 +34,8 @@ using lw::http::HttpServer;
 using lw::http::ServerOptions;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+using lw::testing::gunzip;
 
 namespace {
 
@@ -141,27 +144,6 @@ std::size_t count_open(const std::vector<SlowClient>& clients) {
     n += c.closed ? 0 : 1;
   }
   return n;
-}
-
-std::optional<std::string> gunzip(const std::string& in, std::size_t capacity) {
-  z_stream zs;
-  std::memset(&zs, 0, sizeof zs);
-  if (inflateInit2(&zs, 15 + 16) != Z_OK) {
-    return std::nullopt;
-  }
-  std::string out(capacity, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  const auto n = zs.total_out;
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) {
-    return std::nullopt;
-  }
-  out.resize(n);
-  return out;
 }
 
 }  // namespace
