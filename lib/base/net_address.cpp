@@ -90,9 +90,7 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   const auto colon = text.rfind(':');
   const std::string_view host = colon == std::string_view::npos ? text : text.substr(0, colon);
   if (is_ipv6(text) || is_ipv6(host)) {
-    return malformed(
-        "IPv6 is not supported: Debian 12's civetweb is built without IPv6; use an "
-        "IPv4 address");
+    return malformed("IPv6 is not supported: the server listens on IPv4 only; use an IPv4 address");
   }
   if (colon == std::string_view::npos) {
     return malformed(quoted(text) + " has no port");

@@ -4,7 +4,7 @@
 // web.allow list ("a.b.c.d/nn"). Config validation and the HTTP server both call these, so a value
 // that passes validation is one the server can start with. Addresses go through inet_pton, which
 // takes exactly four decimal octets 0..255 without leading zeros (some tools read "010" as octal).
-// IPv4 only: Debian 12's civetweb is built without IPv6.
+// IPv4 only: the HTTP server listens on IPv4 (lib/http/listen_address).
 
 #include <cstdint>
 #include <string>
@@ -33,7 +33,7 @@ struct ListenAddress {
   Ipv4Address host;  // 0.0.0.0 when the text had no host (all interfaces)
   std::uint16_t port = 0;
 
-  std::string to_string() const;  // "a.b.c.d:port", the form civetweb's listening_ports takes
+  std::string to_string() const;  // "a.b.c.d:port"
   bool operator==(const ListenAddress&) const = default;
 };
 
@@ -47,7 +47,7 @@ Result<Ipv4Cidr> parse_ipv4_cidr(std::string_view text);
 // "127.0.0.1:9847" or ":9847" (all interfaces); the port is 0..65535 in at most five digits.
 // Errors are kMalformed and say what is wrong: "IPv6 is not supported: ...", "'<text>' has no
 // port", "'<port>' is not a port", "host '<host>' is not an IPv4 address". Host names (even
-// "localhost") are not resolved here: civetweb takes numeric addresses only.
+// "localhost") are not resolved here: the server binds numeric addresses only.
 Result<ListenAddress> parse_listen_address(std::string_view text);
 
 }  // namespace lw::net

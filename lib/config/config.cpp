@@ -47,7 +47,11 @@ Result<Config> parse_document(std::string_view yaml_text, std::string_view sourc
 Error yaml_error(std::string_view source, const YAML::Exception& e, std::string_view what) {
   std::string detail(source);
   if (const auto at = position_if_known(e.mark)) {
-    detail += ":" + std::to_string(at->line) + ":" + std::to_string(at->column);
+    // Appended piece by piece: `":" + std::to_string(...)` trips GCC 12's -O3 -Wrestrict.
+    detail += ':';
+    detail += std::to_string(at->line);
+    detail += ':';
+    detail += std::to_string(at->column);
   }
   detail += ": ";
   detail += what;

@@ -188,8 +188,8 @@ void walk_groups(Walker& w, const YAML::Node& n, const std::string& p, Config::G
 
 void refuse_tls(Walker& w, const std::string& path) {
   w.fail_at(w.locations().key(path), path,
-            "TLS is not supported: Debian 12's civetweb crashes on TLS with OpenSSL 3; terminate "
-            "TLS in a reverse proxy (see README, 'TLS')",
+            "TLS is not supported: leakwatch serves plain HTTP; terminate TLS in a reverse proxy "
+            "(see README, 'TLS')",
             "");
 }
 

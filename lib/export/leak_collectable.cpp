@@ -239,7 +239,7 @@ std::vector<prometheus::MetricFamily> LeakCollectable::Collect() const {
     return b.take();
   } catch (const std::exception&) {
     // Out of memory while formatting, or a label list that does not match the metric table:
-    // an empty scrape is better than std::terminate on a civetweb thread. The HTTP layer turns
+    // an empty scrape is better than std::terminate on an HTTP worker thread. The HTTP layer turns
     // an empty body into a 500.
     return {};
   }

@@ -1,7 +1,7 @@
 #pragma once
 
 // Turns the latest Report into Prometheus metric families at scrape time: no I/O, no analysis,
-// never throws (an exception on a civetweb thread would abort the daemon).
+// never throws (an exception on an HTTP worker thread would abort the daemon).
 
 #include <vector>
 

@@ -323,14 +323,14 @@ TEST_CASE("parse_config: any tls_server_config is refused with the reason", "[co
   const std::string_view value = GENERATE("\n    cert_file: a.pem\n", "\n", " {}\n", " yes\n");
   CAPTURE(value);
   CHECK(error_of("web:\n  listen: ':9847'\n  tls_server_config:" + std::string(value)) ==
-        "leakwatch.yaml:3:3: web.tls_server_config: TLS is not supported: Debian 12's civetweb "
-        "crashes on TLS with OpenSSL 3; terminate TLS in a reverse proxy (see README, 'TLS')");
+        "leakwatch.yaml:3:3: web.tls_server_config: TLS is not supported: leakwatch serves plain "
+        "HTTP; terminate TLS in a reverse proxy (see README, 'TLS')");
 }
 
 TEST_CASE("parse_config: an IPv6 or host-name listen address is refused", "[config]") {
   CHECK(starts_with(error_of("web:\n  listen: '[::1]:9847'\n"),
-                    "leakwatch.yaml:2:11: web.listen: IPv6 is not supported: Debian 12's civetweb "
-                    "is built without IPv6"));
+                    "leakwatch.yaml:2:11: web.listen: IPv6 is not supported: the server listens "
+                    "on IPv4 only"));
   CHECK(starts_with(error_of("web:\n  listen: '::1:9847'\n"),
                     "leakwatch.yaml:2:11: web.listen: IPv6 is not supported"));
   CHECK(starts_with(error_of("web:\n  listen: example.com:80\n"),

@@ -63,7 +63,7 @@ TEST_CASE("validate: web.listen is normalized to IPv4:PORT", "[config]") {
   CHECK(r->web.listen == out);
 }
 
-TEST_CASE("validate: a listen address that civetweb cannot bind is refused", "[config]") {
+TEST_CASE("validate: a listen address the server cannot bind is refused", "[config]") {
   const std::string bad =
       GENERATE("", "9847", ":", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:-1", "256.1.1.1:80",
                "01.2.3.4:80", "1.2.3:80", "1.2.3.4.5:80", "host:80", "[::1]:9847", "::1:9847",

@@ -328,7 +328,7 @@ TEST_CASE("server: an oversized request is refused and the server keeps serving"
   const std::string raw = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
                           "\r\nConnection: close\r\n\r\n";
   const auto r = http_raw(f.port, raw);
-  // civetweb answers 4xx (or drops the connection); it never serves such a request.
+  // The server answers 4xx (or drops the connection); it never serves such a request.
   if (r.has_value()) {
     CHECK(r->status >= 400);
     CHECK(r->status < 500);
