@@ -67,7 +67,10 @@ Response text_response(int status, std::string body) {
 }
 
 std::string serialize_response(Response r, bool head_only, bool gzip_ok) {
-  if (gzip_ok && r.status == 200 && r.body.size() >= kMinGzipBytes) {
+  if (gzip_ok && r.status == 200 && r.gzipped_body) {
+    r.body = *r.gzipped_body;
+    r.headers.emplace_back("Content-Encoding", "gzip");
+  } else if (gzip_ok && r.status == 200 && r.body.size() >= kMinGzipBytes) {
     if (auto z = gzip_compress(r.body)) {
       r.body = std::move(*z);
       r.headers.emplace_back("Content-Encoding", "gzip");
@@ -118,9 +121,37 @@ std::string Router::answer(const Request& request) noexcept {
   }
 }
 
-Response Router::metrics_response() {
+// The cached rendering when it is of the latest report; else renders it (one worker at a time:
+// the others wait for its result instead of rendering the same report again). A failed render
+// (nothing collected) is not cached. Null when Collect() returned nothing.
+std::shared_ptr<const Router::RenderedMetrics> Router::rendered_metrics() {
+  const std::shared_ptr<const analysis::Report> report = board_.latest();
+  const std::lock_guard lock(render_mu_);
+  if (rendered_ && report && rendered_->report == report) {
+    return rendered_;
+  }
   const std::vector<prometheus::MetricFamily> families = metrics_.Collect();
   if (families.empty()) {
+    return nullptr;
+  }
+  auto text = std::make_shared<const std::string>(prometheus::TextSerializer{}.Serialize(families));
+  std::shared_ptr<const std::string> gzipped;
+  if (text->size() >= kMinGzipBytes) {
+    if (auto z = gzip_compress(*text)) {
+      gzipped = std::make_shared<const std::string>(std::move(*z));
+    }
+  }
+  auto out = std::make_shared<const RenderedMetrics>(
+      RenderedMetrics{report, std::move(text), std::move(gzipped)});
+  if (report) {
+    rendered_ = out;
+  }
+  return out;
+}
+
+Response Router::metrics_response() {
+  const auto rendered = rendered_metrics();
+  if (!rendered) {
     // LeakCollectable always has leakwatch_build_info; nothing at all means Collect() failed
     // (it catches its own exceptions and returns {}). A 500 makes Prometheus mark the target
     // down instead of silently scraping zero series.
@@ -129,7 +160,8 @@ Response Router::metrics_response() {
   }
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = prometheus::TextSerializer{}.Serialize(families);
+  r.body = *rendered->text;
+  r.gzipped_body = rendered->gzipped;
   return r;
 }
 

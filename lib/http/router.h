@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +30,8 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // The body already gzipped (the cached /metrics), used instead of compressing it again.
+  std::shared_ptr<const std::string> gzipped_body;
 };
 
 Response text_response(int status, std::string body);
@@ -58,6 +62,14 @@ class Router {
  private:
   Response route(const Request& req);
   Response metrics_response();
+  // /metrics rendered once per published report: Collect() + serialise + gzip cost tens of ms
+  // for 2,000 processes, and Prometheus (or several of them) may scrape many times per scan.
+  struct RenderedMetrics {
+    std::shared_ptr<const analysis::Report> report;  // what it was rendered from
+    std::shared_ptr<const std::string> text;
+    std::shared_ptr<const std::string> gzipped;  // null when gzip failed
+  };
+  std::shared_ptr<const RenderedMetrics> rendered_metrics();
   Response status_page();
   Health current_health() const { return health_ ? health_() : Health{true, ""}; }
 
@@ -66,6 +78,8 @@ class Router {
   std::function<Health()> health_;
   std::unique_ptr<BasicAuth> auth_;
   std::atomic<std::uint64_t> internal_errors_{0};
+  std::mutex render_mu_;  // one render per report, however many scrapes wait for it
+  std::shared_ptr<const RenderedMetrics> rendered_;  // guarded by render_mu_
 };
 
 }  // namespace lw::http

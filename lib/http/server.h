@@ -2,7 +2,9 @@
 
 // The one HTTP server of the daemon. It serves, from the latest immutable Report and never
 // touching /proc:
-//   /metrics                    Prometheus text 0.0.4 of metrics.Collect(), gzip when accepted
+//   /metrics                    Prometheus text 0.0.4 of metrics.Collect(), gzip when accepted;
+//                               rendered once per published report and cached, so Collect()
+//                               must depend only on board.latest() (LeakCollectable does)
 //   /healthz                    200 "ok" or 503 with the detail, from the health callback
 //   /                           the HTML status page
 //   /api/v1/processes[/{pid}]   JSON; also /api/v1/cgroups and /api/v1/oom-kills

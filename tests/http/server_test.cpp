@@ -516,3 +516,39 @@ TEST_CASE("server: stop() closes the port and is idempotent", "[http][server]") 
   CHECK_FALSE(http_get(f.port, "/healthz").has_value());
   f.server->stop();
 }
+
+namespace {
+// Counts Collect() calls; the value of its one gauge is the call number.
+class CountingCollectable final : public prometheus::Collectable {
+ public:
+  mutable std::atomic<int> calls{0};
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    const int n = calls.fetch_add(1) + 1;
+    prometheus::MetricFamily family;
+    family.name = "leakwatch_test_collects";
+    family.help = "Collect() calls.";
+    family.type = prometheus::MetricType::Gauge;
+    prometheus::ClientMetric m;
+    m.gauge.value = n;
+    family.metric.push_back(m);
+    return {family};
+  }
+};
+}  // namespace
+
+TEST_CASE("server: /metrics is rendered once per published report", "[http][server]") {
+  CountingCollectable counting;
+  Fixture f({}, &counting);
+  const HttpResponse first = must(http_get(f.port, "/metrics"));
+  const HttpResponse second = must(http_get(f.port, "/metrics"));
+  CHECK(counting.calls.load() == 1);
+  CHECK(second.body == first.body);
+  CHECK(first.body.find("leakwatch_test_collects 1") != std::string::npos);
+  // A new report: rendered again, and served from then on.
+  f.board.publish(std::make_shared<const lw::analysis::Report>(lw::testing::sample_report()));
+  const HttpResponse third = must(http_get(f.port, "/metrics"));
+  CHECK(counting.calls.load() == 2);
+  CHECK(third.body.find("leakwatch_test_collects 2") != std::string::npos);
+  CHECK(must(http_get(f.port, "/metrics")).body == third.body);
+  CHECK(counting.calls.load() == 2);
+}
