@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/classify_window.h"
+#include "analysis/judge.h"
 
 namespace lw::analysis {
 
@@ -18,55 +19,9 @@ namespace {
 using classify_detail::Jumps;
 using classify_detail::WindowStats;
 
-constexpr double kNoiseMultiple = 4.0;  // a change must exceed this many noise sigmas
-constexpr std::size_t kJumps = 6;       // "few jumps": a step, even split across buckets
-constexpr double kJumpShare = 0.8;      // share of a rise carried by those jumps for a step
+constexpr std::size_t kJumps = 6;   // "few jumps": a step, even split across buckets
+constexpr double kJumpShare = 0.8;  // share of a rise carried by those jumps for a step
 constexpr std::size_t kConsistencyGroups = 12;
-
-// The thresholds of classify.h applied to one window (its base and noise).
-class Judge {
- public:
-  Judge(const Thresholds& th, double base, double noise)
-      : th_(th), hour_(th.hour_seconds()), base_(base), noise_(noise) {}
-
-  // A rate that the thresholds consider growth.
-  bool rate_significant(double r) const {
-    if (!(r > 0)) {
-      return false;
-    }
-    const double per_hour = r * hour_;
-    return per_hour >= th_.min_growth_bytes_per_hour &&
-           per_hour / base_ >= th_.min_growth_ratio_per_hour;
-  }
-
-  // A change (in units) as large as a threshold leak adds in one hour, and above the noise.
-  bool change_significant(double d) const {
-    return d > 0 && d >= th_.min_growth_bytes_per_hour &&
-           d >= th_.min_growth_ratio_per_hour * base_ && d >= kNoiseMultiple * noise_;
-  }
-
-  // How many times the thresholds the rate is (the smaller of the two); 0 when not growing.
-  double margin(double r) const {
-    if (!(r > 0)) {
-      return 0;
-    }
-    const double per_hour = r * hour_;
-    double m = std::numeric_limits<double>::infinity();
-    if (th_.min_growth_bytes_per_hour > 0) {
-      m = std::min(m, per_hour / th_.min_growth_bytes_per_hour);
-    }
-    if (th_.min_growth_ratio_per_hour > 0) {
-      m = std::min(m, per_hour / base_ / th_.min_growth_ratio_per_hour);
-    }
-    return std::isfinite(m) ? m : 4.0;  // no thresholds at all: any growth counts fully
-  }
-
- private:
-  const Thresholds& th_;
-  double hour_;
-  double base_;
-  double noise_;
-};
 
 // What rule 1 found, and the inputs of the score that depend on how the growth was judged.
 struct GrowthEvidence {

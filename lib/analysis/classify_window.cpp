@@ -8,39 +8,14 @@
 #include <limits>
 #include <vector>
 
+#include "analysis/robust_stats.h"
+
 namespace lw::analysis::classify_detail {
 
 namespace {
 
-constexpr double kMadToSigma = 1.4826;  // MAD of a normal distribution -> its sigma
-// The spread statistics look at most ~kSpreadSamples evenly spaced samples: robust statistics of
-// 512 points are as good as of 2,160, and this keeps classify() cheap.
+// The spread statistics look at most ~kSpreadSamples evenly spaced samples (as difference_noise).
 constexpr std::size_t kSpreadSamples = 512;
-
-double median_in_place(std::vector<double>& v) {
-  if (v.empty()) {
-    return 0;
-  }
-  const std::size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (v.size() % 2 == 1) {
-    return upper;
-  }
-  return (*std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)) + upper) / 2;
-}
-
-// 1.4826 * median absolute deviation from the median: a robust sigma. Reorders `v`.
-double robust_sigma(std::vector<double>& v) {
-  if (v.empty()) {
-    return 0;
-  }
-  const double med = median_in_place(v);
-  for (double& x : v) {
-    x = std::abs(x - med);
-  }
-  return kMadToSigma * median_in_place(v);
-}
 
 // The q-quantile (0..1, nearest rank) of `v`; reorders it.
 double quantile_in_place(std::vector<double>& v, double q) {
@@ -108,12 +83,8 @@ void measure_levels(std::span<const Sample> window, WindowStats& w, std::vector<
 void measure_spread(std::span<const Sample> window, WindowStats& w, std::vector<double>& scratch) {
   const std::size_t n = window.size();
   const std::size_t stride = (n + kSpreadSamples - 1) / kSpreadSamples;
-  scratch.clear();
-  for (std::size_t i = 1; i < n; i += stride) {
-    scratch.push_back(window[i].v - window[i - 1].v);
-  }
-  w.sigma_diff = robust_sigma(scratch);
-  w.noise = w.sigma_diff / std::sqrt(2.0);
+  w.noise = difference_noise(window, scratch);
+  w.sigma_diff = w.noise * std::sqrt(2.0);
 
   // Residuals from the line (intercept, rate), the intercept being their median over the buckets.
   scratch.clear();
