@@ -4,6 +4,7 @@
 
 #include "analysis/growth.h"
 #include "analysis/headroom.h"
+#include "analysis/regime.h"
 #include "analysis/series_view.h"
 #include "base/text.h"
 
@@ -67,9 +68,15 @@ CgroupReport analyse_cgroup(const store::SeriesStore& store, const store::Cgroup
   }
   // A cgroup has no start time: judge it as old as its observed history.
   const double observed = ws.size() >= 2 ? ws.back().t - ws.front().t : 0;
-  const Verdict v =
-      classify(ws, std::max(observed, options.memory.warmup_grace_seconds + 1), options.memory);
+  const RegimeVerdict rv = classify_regime(
+      ws, std::max(observed, options.memory.warmup_grace_seconds + 1), options.memory);
+  const Verdict& v = rv.verdict;
   r.memory = to_resource(v);
+  if (rv.regime.change != Regime::Change::kNone) {
+    r.memory.regime_since_seconds =
+        now_wall - (static_cast<double>(now_ms) / 1000.0 - rv.regime.start_t);
+    r.memory.regime_change = std::string(change_name(rv.regime.change));
+  }
   if (in_pattern(r.memory, {"leak", "growing"}) && v.rate_per_second && h.bytes &&
       *v.rate_per_second > 0) {
     r.memory.seconds_to_limit = *h.bytes / *v.rate_per_second;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "analysis/growth.h"
+#include "analysis/regime.h"
 #include "analysis/series_view.h"
 
 namespace lw::analysis {
@@ -45,40 +46,92 @@ void track_since(bool suspect, double now_wall, std::optional<double>& since) {
   }
 }
 
+// The regime-aware verdict of one channel as the report carries it, with when its regime began.
+ResourceVerdict to_report(const RegimeVerdict& rv, double now_s, double now_wall) {
+  ResourceVerdict r = to_resource(rv.verdict);
+  if (rv.regime.change != Regime::Change::kNone) {
+    r.regime_since_seconds = now_wall - (now_s - rv.regime.start_t);
+    r.regime_change = std::string(change_name(rv.regime.change));
+  }
+  return r;
+}
+
+std::optional<double> growth_rate(const ResourceVerdict& v, const Verdict& verdict) {
+  return in_pattern(v, {"leak", "growing"}) ? verdict.rate_per_second : std::nullopt;
+}
+
+bool outside(std::optional<std::uint64_t> v, double low, double high) {
+  return v && (static_cast<double>(*v) < low || static_cast<double>(*v) > high);
+}
+
 }  // namespace
 
+bool ProcessAnalyser::due(const ProcessAnalysisCache& cache, double now_s) const {
+  if (!cache.valid) {
+    return true;
+  }
+  const double since = now_s - cache.analysed_at;
+  return since >= refresh_seconds() ||
+         (cache.moved && since >= options_.memory.min_observed_seconds / kRecomputesPerMinObserved);
+}
+
+double ProcessAnalyser::refresh_seconds() const {
+  if (options_.windows.empty()) {
+    return 0;
+  }
+  const double longest = static_cast<double>(options_.windows.back().count()) / 1000.0;
+  const double shortest = static_cast<double>(options_.windows.front().count()) / 1000.0;
+  return std::min(longest / kRefreshesPerLongestWindow, shortest / kRefreshesPerShortestWindow);
+}
+
 void ProcessAnalyser::judge(const store::SeriesStore& store, const store::ProcessSeries& s,
-                            std::uint64_t since, double now_s, double age, ProcessAnalysis& out,
-                            ProcessVerdictState& state) {
+                            std::uint64_t since, double now_s, double now_wall, double age,
+                            ProcessAnalysisCache& cache) {
   memory_.clear();
   fds_.clear();
   read_channel(store, s.series, store::kPrivateBytes, since, &memory_, nullptr);
   read_channel(store, s.series, store::kFds, since, &fds_, nullptr);
   const auto memory_rates = window_rates(memory_, now_s, options_);
   const auto fd_rates = window_rates(fds_, now_s, options_);
+  cache.rates.clear();
   for (std::size_t w = 0; w < options_.windows.size(); ++w) {
-    out.report.rates.push_back({options_.window_labels[w], memory_rates[w], fd_rates[w]});
+    cache.rates.push_back({options_.window_labels[w], memory_rates[w], fd_rates[w]});
   }
-  const Verdict mv = classify(memory_, age, options_.memory);
-  const Verdict fv = classify(fds_, age, options_.fds);
-  out.report.memory = to_resource(mv);
-  out.report.fds = to_resource(fv);
-  state.rate_long = mv.rate_per_second;
-  if (in_pattern(out.report.memory, {"leak", "growing"}) && mv.rate_per_second) {
-    out.memory_rate = mv.rate_per_second;
+  const RegimeVerdict mv = classify_regime(memory_, age, options_.memory);
+  const RegimeVerdict fv = classify_regime(fds_, age, options_.fds);
+  cache.memory = to_report(mv, now_s, now_wall);
+  cache.fds = to_report(fv, now_s, now_wall);
+  cache.rate_long = mv.verdict.rate_per_second;
+  cache.memory_rate = growth_rate(cache.memory, mv.verdict);
+  cache.fds_rate = growth_rate(cache.fds, fv.verdict);
+  if (memory_.size() < 3) {
+    cache.memory.pattern.clear();  // RssAnon absent (old kernel): no memory verdict
+    cache.memory_rate.reset();
   }
-  const auto& p = s.last;
-  if (in_pattern(out.report.fds, {"leak", "growing"}) && fv.rate_per_second && p.max_fds &&
-      p.open_fds) {
+  const auto [mem_low, mem_high] = value_range(memory_);
+  const auto [fd_low, fd_high] = value_range(fds_);
+  cache.memory_low = mem_low;
+  cache.memory_high = mem_high;
+  cache.fds_low = fd_low;
+  cache.fds_high = fd_high;
+  cache.analysed_at = now_s;
+  cache.moved = false;
+  cache.valid = true;
+  ++full_analyses_;
+}
+
+void ProcessAnalyser::apply(const ProcessAnalysisCache& cache, const model::ProcessSample& p,
+                            ProcessAnalysis& out) {
+  out.report.rates = cache.rates;
+  out.report.memory = cache.memory;
+  out.report.fds = cache.fds;
+  out.memory_rate = cache.memory_rate;
+  if (cache.fds_rate && p.max_fds && p.open_fds) {
     out.report.fds.seconds_to_limit = seconds_to_limit(
-        static_cast<double>(*p.open_fds), *fv.rate_per_second, static_cast<double>(*p.max_fds));
+        static_cast<double>(*p.open_fds), *cache.fds_rate, static_cast<double>(*p.max_fds));
     if (out.report.fds.seconds_to_limit) {
       out.report.fds.limit_kind = "nofile";
     }
-  }
-  if (memory_.size() < 3) {
-    out.report.memory.pattern.clear();  // RssAnon absent (old kernel): no memory verdict
-    out.memory_rate.reset();
   }
 }
 
@@ -97,6 +150,7 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
   const auto mem_range = s.series.range_since(store::kPrivateBytes, since);
   const auto fd_range = s.series.range_since(store::kFds, since);
   const bool flat = mem_range.min && mem_range.min == mem_range.max && fd_range.min == fd_range.max;
+  ProcessAnalysisCache& cache = state.cache;
   if (s.series.size() < 3) {
     // Too little history to say anything: no rate and no pattern, rather than a made-up "flat".
     for (const auto& label : options_.window_labels) {
@@ -104,15 +158,25 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
     }
     out.report.memory.pattern.clear();
     out.report.fds.pattern.clear();
+    cache.valid = false;
   } else if (flat) {
     // Fast path: nothing moved over the longest window (most processes on most hosts).
     for (const auto& label : options_.window_labels) {
       out.report.rates.push_back(
           {label, 0.0, fd_range.min ? std::optional<double>(0.0) : std::nullopt});
     }
+    cache.valid = false;
   } else {
-    const double age = std::max(0.0, now_wall - s.last.start_time_seconds);
-    judge(store, s, since, static_cast<double>(now_ms) / 1000.0, age, out, state);
+    const double now_s = static_cast<double>(now_ms) / 1000.0;
+    const auto& p = s.last;
+    cache.moved = cache.moved || outside(p.private_bytes(), cache.memory_low, cache.memory_high) ||
+                  outside(p.open_fds, cache.fds_low, cache.fds_high);
+    if (due(cache, now_s)) {
+      const double age = std::max(0.0, now_wall - p.start_time_seconds);
+      judge(store, s, since, now_s, now_wall, age, cache);
+    }
+    apply(cache, p, out);
+    state.rate_long = cache.rate_long;
   }
   state.pattern = out.report.memory.pattern;
   state.memory_suspect = out.report.memory.suspect;

@@ -20,20 +20,39 @@ struct ProcessAnalysis {
   std::optional<double> memory_rate;  // bytes/s, when the memory pattern is leak or growing
 };
 
+// Analyses processes one at a time, reusing each one's last full analysis (its
+// ProcessAnalysisCache) while nothing material changed, so that a scan costs what changed rather
+// than the window's length: a full analysis reads the window from the store and classifies it
+// (regime.h), O(window); it runs when the process is new, when a sample left the range the last
+// one saw (at most kRecomputesPerMinObserved times per min_observed), and at least every
+// refresh_seconds() as the window slides.
 class ProcessAnalyser {
  public:
+  static constexpr double kRecomputesPerMinObserved = 8;
+  static constexpr double kRefreshesPerLongestWindow = 40;  // a bucket of the longest window
+  static constexpr double kRefreshesPerShortestWindow = 4;
+
   explicit ProcessAnalyser(const AnalysisOptions& options) : options_(options) {}
 
   ProcessAnalysis analyse(const store::SeriesStore& store, const store::ProcessSeries& s,
                           ProcessVerdictState& state, std::int64_t now_ms, double now_wall);
 
+  // Full analyses run so far (for the tests and the bench).
+  std::uint64_t full_analyses() const { return full_analyses_; }
+  // The longest a process's verdict is reused while its samples stay in range, in seconds.
+  double refresh_seconds() const;
+
  private:
+  bool due(const ProcessAnalysisCache& cache, double now_s) const;
   void judge(const store::SeriesStore& store, const store::ProcessSeries& s, std::uint64_t since,
-             double now_s, double age, ProcessAnalysis& out, ProcessVerdictState& state);
+             double now_s, double now_wall, double age, ProcessAnalysisCache& cache);
+  static void apply(const ProcessAnalysisCache& cache, const model::ProcessSample& p,
+                    ProcessAnalysis& out);
 
   const AnalysisOptions& options_;
   std::vector<Sample> memory_;  // scratch, reused across processes
   std::vector<Sample> fds_;
+  std::uint64_t full_analyses_ = 0;
 };
 
 }  // namespace lw::analysis

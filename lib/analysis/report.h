@@ -32,6 +32,10 @@ struct ResourceVerdict {
   std::optional<double> seconds_to_limit;
   std::string limit_kind;                       // "cgroup", "system" (memory) or "nofile" (fds)
   std::optional<double> suspect_since_seconds;  // wall time it was first flagged (this episode)
+  // When the series' current regime began (wall seconds) and what began it ("onset", "stop",
+  // "jump"; see regime.h); unset when the whole window is one regime.
+  std::optional<double> regime_since_seconds;
+  std::string regime_change;
 };
 
 // A compact history for sparklines and the JSON API: wall time (s) and value.

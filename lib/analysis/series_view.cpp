@@ -12,6 +12,15 @@ std::span<const Sample> samples_since(const std::vector<Sample>& s, double from)
   return {s.data() + (first - s.begin()), s.data() + s.size()};
 }
 
+std::pair<double, double> value_range(std::span<const Sample> s) {
+  if (s.empty()) {
+    return {0, 0};
+  }
+  const auto [low, high] = std::minmax_element(
+      s.begin(), s.end(), [](const Sample& a, const Sample& b) { return a.v < b.v; });
+  return {low->v, high->v};
+}
+
 std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,
                                                 const AnalysisOptions& options) {
   std::vector<std::optional<double>> rates;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/classify.h"
@@ -39,6 +40,9 @@ void read_channel(const store::SeriesStore& store, const store::CompressedSeries
 
 // The samples at or after steady second `from`.
 std::span<const Sample> samples_since(const std::vector<Sample>& s, double from);
+
+// The lowest and highest value of `s`; (0, 0) when empty.
+std::pair<double, double> value_range(std::span<const Sample> s);
 
 // One robust rate per analysis window, ending at now_s (steady seconds).
 std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,

@@ -9,11 +9,31 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "analysis/report.h"
 #include "model/snapshot.h"
 #include "store/series_store.h"
 
 namespace lw::analysis {
+
+// The last full analysis of a process (process_analysis.cpp), reused while nothing material
+// changed: the window's verdicts and rates are recomputed when a sample left the range the last
+// analysis saw (at most every min_observed / 8), and at least every refresh interval (the window
+// slides). Not persisted: after a restart the first scan recomputes it from the store.
+struct ProcessAnalysisCache {
+  bool valid = false;
+  double analysed_at = 0;  // steady seconds
+  // The range of private bytes and FDs over the window the last analysis read.
+  double memory_low = 0, memory_high = 0, fds_low = 0, fds_high = 0;
+  bool moved = false;  // a sample since then fell outside that range
+  std::vector<WindowRate> rates;
+  ResourceVerdict memory;
+  ResourceVerdict fds;
+  std::optional<double> memory_rate;  // bytes/s, leak or growing only
+  std::optional<double> fds_rate;     // FDs/s, leak or growing only
+  std::optional<double> rate_long;
+};
 
 struct ProcessVerdictState {
   std::string pattern;  // the last memory pattern ("" = not judged)
@@ -21,6 +41,7 @@ struct ProcessVerdictState {
   std::optional<double> memory_suspect_since;  // wall seconds, this episode
   std::optional<double> fds_suspect_since;
   std::optional<double> rate_long;  // private bytes/s over the longest window
+  ProcessAnalysisCache cache;
 };
 
 struct CgroupVerdictState {

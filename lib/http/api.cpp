@@ -48,6 +48,13 @@ void write_verdict(JsonWriter& w, std::string_view name, const ResourceVerdict& 
     w.field("limit", v.limit_kind);
   }
   w.field("suspect_since", v.suspect_since_seconds);
+  // When the current regime began and what began it; null when the window is one regime.
+  w.field("regime_since", v.regime_since_seconds);
+  if (v.regime_change.empty()) {
+    w.field("regime_change", std::optional<std::string>{});
+  } else {
+    w.field("regime_change", v.regime_change);
+  }
   w.end_object();
 }
 

@@ -41,13 +41,17 @@ inline analysis::ProcessReport tracked_leaky_process() {
               .suspect = true,
               .seconds_to_limit = 3600,
               .limit_kind = "cgroup",
-              .suspect_since_seconds = kNow - 600};
+              .suspect_since_seconds = kNow - 600,
+              .regime_since_seconds = kNow - 1800,
+              .regime_change = "onset"};
   p.fds = {.pattern = "growing",
            .score = 0.5,
            .suspect = false,
            .seconds_to_limit = 86400,
            .limit_kind = "nofile",
-           .suspect_since_seconds = std::nullopt};
+           .suspect_since_seconds = std::nullopt,
+           .regime_since_seconds = std::nullopt,
+           .regime_change = {}};
   p.sibling_outlier = true;
   return p;
 }
@@ -112,7 +116,9 @@ inline analysis::CgroupReport full_cgroup() {
               .suspect = true,
               .seconds_to_limit = 3500,
               .limit_kind = "cgroup",
-              .suspect_since_seconds = std::nullopt};
+              .suspect_since_seconds = std::nullopt,
+           .regime_since_seconds = std::nullopt,
+           .regime_change = {}};
   return c;
 }
 
