@@ -117,7 +117,24 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
   cache.analysed_at = now_s;
   cache.moved = false;
   cache.valid = true;
+  cache.flat = false;
   ++full_analyses_;
+}
+
+void ProcessAnalyser::remember_flat(std::uint64_t memory, std::optional<std::uint64_t> fds,
+                                    double now_s, ProcessAnalysisCache& cache) const {
+  cache = ProcessAnalysisCache{};
+  cache.valid = true;
+  cache.flat = true;
+  cache.analysed_at = now_s;
+  cache.memory_low = cache.memory_high = static_cast<double>(memory);
+  if (fds) {
+    cache.fds_low = cache.fds_high = static_cast<double>(*fds);
+  }
+  for (const auto& label : options_.window_labels) {
+    cache.rates.push_back({label, 0.0, fds ? std::optional<double>(0.0) : std::nullopt});
+  }
+  cache.rate_long = 0.0;
 }
 
 void ProcessAnalyser::apply(const ProcessAnalysisCache& cache, const model::ProcessSample& p,
@@ -146,11 +163,11 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
     out.report.memory.suspect = false;
     return out;
   }
-  const std::uint64_t since = store.seq_since(now_ms - options_.longest_ms());
-  const auto mem_range = s.series.range_since(store::kPrivateBytes, since);
-  const auto fd_range = s.series.range_since(store::kFds, since);
-  const bool flat = mem_range.min && mem_range.min == mem_range.max && fd_range.min == fd_range.max;
+  const double now_s = static_cast<double>(now_ms) / 1000.0;
+  const auto& p = s.last;
   ProcessAnalysisCache& cache = state.cache;
+  cache.moved = cache.moved || outside(p.private_bytes(), cache.memory_low, cache.memory_high) ||
+                outside(p.open_fds, cache.fds_low, cache.fds_high);
   if (s.series.size() < 3) {
     // Too little history to say anything: no rate and no pattern, rather than a made-up "flat".
     for (const auto& label : options_.window_labels) {
@@ -159,25 +176,23 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
     out.report.memory.pattern.clear();
     out.report.fds.pattern.clear();
     cache.valid = false;
-  } else if (flat) {
-    // Fast path: nothing moved over the longest window (most processes on most hosts).
-    for (const auto& label : options_.window_labels) {
-      out.report.rates.push_back(
-          {label, 0.0, fd_range.min ? std::optional<double>(0.0) : std::nullopt});
-    }
-    cache.valid = false;
+  } else if (cache.valid && (cache.flat ? !cache.moved : !due(cache, now_s))) {
+    apply(cache, p, out);  // nothing material changed since the last full analysis
   } else {
-    const double now_s = static_cast<double>(now_ms) / 1000.0;
-    const auto& p = s.last;
-    cache.moved = cache.moved || outside(p.private_bytes(), cache.memory_low, cache.memory_high) ||
-                  outside(p.open_fds, cache.fds_low, cache.fds_high);
-    if (due(cache, now_s)) {
+    const std::uint64_t since = store.seq_since(now_ms - options_.longest_ms());
+    const auto mem_range = s.series.range_since(store::kPrivateBytes, since);
+    const auto fd_range = s.series.range_since(store::kFds, since);
+    if (mem_range.min && mem_range.min == mem_range.max && fd_range.min == fd_range.max) {
+      // Nothing moved over the longest window (most processes on most hosts): it stays so, and
+      // this stays the verdict, until a sample differs.
+      remember_flat(*mem_range.min, fd_range.min, now_s, cache);
+    } else {
       const double age = std::max(0.0, now_wall - p.start_time_seconds);
       judge(store, s, since, now_s, now_wall, age, cache);
     }
     apply(cache, p, out);
-    state.rate_long = cache.rate_long;
   }
+  state.rate_long = cache.valid ? cache.rate_long : std::nullopt;
   state.pattern = out.report.memory.pattern;
   state.memory_suspect = out.report.memory.suspect;
   track_since(out.report.memory.suspect, now_wall, state.memory_suspect_since);

@@ -25,7 +25,8 @@ struct ProcessAnalysis {
 // than the window's length: a full analysis reads the window from the store and classifies it
 // (regime.h), O(window); it runs when the process is new, when a sample left the range the last
 // one saw (at most kRecomputesPerMinObserved times per min_observed), and at least every
-// refresh_seconds() as the window slides.
+// refresh_seconds() as the window slides. A process flat over the whole window stays flat, with no
+// store read at all, until a sample differs.
 class ProcessAnalyser {
  public:
   static constexpr double kRecomputesPerMinObserved = 8;
@@ -46,6 +47,8 @@ class ProcessAnalyser {
   bool due(const ProcessAnalysisCache& cache, double now_s) const;
   void judge(const store::SeriesStore& store, const store::ProcessSeries& s, std::uint64_t since,
              double now_s, double now_wall, double age, ProcessAnalysisCache& cache);
+  void remember_flat(std::uint64_t memory, std::optional<std::uint64_t> fds, double now_s,
+                     ProcessAnalysisCache& cache) const;
   static void apply(const ProcessAnalysisCache& cache, const model::ProcessSample& p,
                     ProcessAnalysis& out);
 

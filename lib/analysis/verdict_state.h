@@ -17,12 +17,11 @@
 
 namespace lw::analysis {
 
-// The last full analysis of a process (process_analysis.cpp), reused while nothing material
-// changed: the window's verdicts and rates are recomputed when a sample left the range the last
-// analysis saw (at most every min_observed / 8), and at least every refresh interval (the window
-// slides). Not persisted: after a restart the first scan recomputes it from the store.
+// The last full analysis of a process (process_analysis.h), reused while nothing material
+// changed. Not persisted: after a restart the first scan recomputes it from the store.
 struct ProcessAnalysisCache {
   bool valid = false;
+  bool flat = false;       // flat over the whole window: stays valid until a sample differs
   double analysed_at = 0;  // steady seconds
   // The range of private bytes and FDs over the window the last analysis read.
   double memory_low = 0, memory_high = 0, fds_low = 0, fds_high = 0;
