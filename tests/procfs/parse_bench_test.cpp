@@ -57,7 +57,7 @@ TEST_CASE("parse bench: status and stat of /proc/self, 100k times each", "[procf
 TEST_CASE("parse bench: read and parse /proc/self stat + status, 20k times", "[procfs][.bench]") {
   auto dir = open_at(AT_FDCWD, "/proc/self", O_RDONLY | O_DIRECTORY);
   REQUIRE(dir.has_value());
-  std::string buf;
+  ReadBuffer buf;
   constexpr int kCalls = 20000;
   int ok = 0;
   const double ns = nanoseconds_per_call(kCalls, [&] {
