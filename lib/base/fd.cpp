@@ -1,8 +1,11 @@
 #include "base/fd.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <span>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -40,39 +43,109 @@ Result<UniqueFd> open_at(int dir, const char* path, int flags) {
   return UniqueFd(fd);
 }
 
-Result<std::string_view> read_all(int fd, std::string& buf, std::size_t max_bytes,
-                                  std::string_view what) {
-  buf.clear();
-  constexpr std::size_t kChunk = 4096;
+namespace {
+
+constexpr std::size_t kReadChunk = 4096;
+
+// The one read loop of both buffer kinds. room(used) gives writable bytes after the first `used`;
+// keep(used) makes `used` the buffer's size. Reads until EOF; a file of max_bytes or more is kIo.
+template <typename Room, typename Keep>
+Result<std::size_t> read_until_eof(int fd, std::size_t max_bytes, std::string_view what,
+                                   Room&& room, Keep&& keep) {
+  std::size_t used = 0;
   for (;;) {
-    const std::size_t old = buf.size();
-    if (old >= max_bytes) {
+    if (used >= max_bytes) {
+      keep(used);
       return Error{ErrorKind::kIo, std::string(what) + ": larger than the read limit"};
     }
-    buf.resize(old + kChunk);
-    const ssize_t n = ::read(fd, buf.data() + old, kChunk);
+    const std::span<char> free = room(used);
+    const std::size_t want = std::min(free.size(), max_bytes - used);
+    const ssize_t n = ::read(fd, free.data(), want);
     if (n < 0) {
       const int err = errno;
-      buf.resize(old);
+      keep(used);
       if (err == EINTR) {
         continue;
       }
       return error_from_errno(err, what);
     }
-    buf.resize(old + static_cast<std::size_t>(n));
+    used += static_cast<std::size_t>(n);
+    keep(used);
     if (n == 0) {
-      return std::string_view(buf);
+      return used;
     }
   }
 }
 
-Result<std::string_view> read_all_at(int dir, const char* path, std::string& buf,
-                                     std::size_t max_bytes) {
+}  // namespace
+
+std::span<char> ReadBuffer::spare(std::size_t n) {
+  if (capacity_ - size_ < n) {
+    const std::size_t grown = std::max({capacity_ * 2, size_ + n, kReadChunk});
+    // NOLINTNEXTLINE(*-avoid-c-arrays): uninitialised on purpose
+    auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+    if (size_ > 0) {
+      std::memcpy(bigger.get(), data_.get(), size_);
+    }
+    data_ = std::move(bigger);
+    capacity_ = grown;
+  }
+  return {data_.get() + size_, capacity_ - size_};
+}
+
+Result<std::string_view> read_all(int fd, ReadBuffer& buf, std::size_t max_bytes,
+                                  std::string_view what) {
+  buf.clear();
+  const auto read = read_until_eof(
+      fd, max_bytes, what, [&](std::size_t /*used*/) { return buf.spare(kReadChunk); },
+      [&](std::size_t used) { buf.commit(used - buf.size()); });
+  if (!read) {
+    return read.error();
+  }
+  return buf.view();
+}
+
+// Cold paths (config, snapshot file) whose text must live in a std::string: resize zero-fills,
+// which does not matter for a file read once.
+Result<std::string_view> read_all(int fd, std::string& buf, std::size_t max_bytes,
+                                  std::string_view what) {
+  buf.clear();
+  const auto read = read_until_eof(
+      fd, max_bytes, what,
+      [&](std::size_t used) {
+        buf.resize(used + kReadChunk);
+        return std::span<char>(buf.data() + used, kReadChunk);
+      },
+      [&](std::size_t used) { buf.resize(used); });
+  if (!read) {
+    return read.error();
+  }
+  return std::string_view(buf);
+}
+
+namespace {
+
+template <typename Buffer>
+Result<std::string_view> open_and_read_all(int dir, const char* path, Buffer& buf,
+                                           std::size_t max_bytes) {
+  buf.clear();  // a file that cannot be opened leaves no text of the one before
   auto fd = open_at(dir, path, O_RDONLY);
   if (!fd) {
     return fd.error();
   }
   return read_all(fd->get(), buf, max_bytes, path);
+}
+
+}  // namespace
+
+Result<std::string_view> read_all_at(int dir, const char* path, ReadBuffer& buf,
+                                     std::size_t max_bytes) {
+  return open_and_read_all(dir, path, buf, max_bytes);
+}
+
+Result<std::string_view> read_all_at(int dir, const char* path, std::string& buf,
+                                     std::size_t max_bytes) {
+  return open_and_read_all(dir, path, buf, max_bytes);
 }
 
 }  // namespace lw

@@ -7,19 +7,15 @@
 
 namespace lw::keyed {
 
-namespace {
-
-std::optional<std::uint64_t> parse_number(std::string_view value, Unit unit) {
+std::optional<std::uint64_t> parse_number(std::string_view number_text, Unit unit) {
   switch (unit) {
     case Unit::kKib:
-      return text::parse_kib_as_bytes(value);
+      return text::parse_kib_as_bytes(number_text);
     case Unit::kNone:
-      return text::parse_u64(value);
+      return text::parse_u64(number_text);
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<Line> split_line(std::string_view line, const Format& format) {
   Line out{.text = line, .key = {}, .value = {}, .number = std::nullopt};

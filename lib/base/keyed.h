@@ -58,6 +58,11 @@ struct Line {
 // Splits one line (without its '\n'); nullopt when it has no key and separator.
 std::optional<Line> split_line(std::string_view line, const Format& format);
 
+// The number in `number_text` read as `unit` (bytes for kKib), nullopt when it is not one: what
+// split_line does to every line's value. A parser that picks its keys itself (pid_status, on the
+// per-process hot path) calls it only for the lines it wants.
+std::optional<std::uint64_t> parse_number(std::string_view number_text, Unit unit);
+
 // The first line that stopped a parse: `key` is empty for a line of the wrong shape.
 struct Problem {
   std::string_view line;

@@ -20,10 +20,26 @@ bool assign(const std::optional<T>& parsed, T& out) {
 }
 
 // Fields we do not keep must still be numbers: some are signed (tty_nr, tpgid = -1, priority of
-// real-time tasks, nice), so accept either signedness.
+// real-time tasks, nice), so accept either signedness. Up to 18 digits fit both types, so the
+// common short field is checked byte by byte without converting it; longer ones are converted.
 bool is_integer(std::string_view token) {
+  std::string_view digits = token;
+  if (!digits.empty() && digits.front() == '-') {
+    digits.remove_prefix(1);
+  }
+  if (!digits.empty() && digits.size() <= 18) {
+    for (const char c : digits) {
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
   return text::parse_int<std::int64_t>(token).has_value() || text::parse_u64(token).has_value();
 }
+
+// The last field we keep: the line goes on to (52) on current kernels, but nothing after (24)
+// is tokenised or checked.
 
 constexpr int kLastField = 24;
 

@@ -26,7 +26,9 @@ struct PidStatus {
 };
 
 // Unknown keys are ignored; a known key with a bad value is kMalformed ("status: bad value for
-// VmRSS"), never a silent zero. A missing Name line is kMalformed.
+// VmRSS"), never a silent zero. A missing Name line is kMalformed. Lines may come in any order;
+// reading stops once every kept key was seen, so a key repeated after that point (the kernel
+// prints each once) is not read.
 Result<PidStatus> parse_pid_status(std::string_view text);
 
 }  // namespace lw::procfs

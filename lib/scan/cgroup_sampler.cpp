@@ -29,7 +29,7 @@ enum class Need { kRequired, kOptional };
 // sample_v1/v2 read straight down without an if after every file.
 class CgroupFiles {
  public:
-  CgroupFiles(int dir, std::string& buf) : dir_(dir), buf_(buf) {}
+  CgroupFiles(int dir, ReadBuffer& buf) : dir_(dir), buf_(buf) {}
 
   // The parsed value; nullopt when the file is absent and optional, or after any failure.
   template <typename Parse>
@@ -75,7 +75,7 @@ class CgroupFiles {
 
  private:
   int dir_;
-  std::string& buf_;
+  ReadBuffer& buf_;
   bool failed_ = false;
   bool gone_ = false;
   bool missing_ = false;

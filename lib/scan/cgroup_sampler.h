@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/result.h"
 #include "cgroup/layout.h"
 #include "model/snapshot.h"
@@ -77,7 +78,7 @@ class CgroupSampler {
   std::string sys_root_;
   cgroup::CgroupLayout layout_;
   std::string memory_root_;
-  std::string buf_;  // reused for every file read
+  ReadBuffer buf_;  // reused for every file read, never zero-filled
 };
 
 // The path /proc/<pid>/cgroup gives for the memory controller under this layout: the v1 "memory"

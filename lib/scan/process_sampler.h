@@ -95,7 +95,7 @@ class ProcessSampler {
   std::uint64_t boot_time_ = 0;
   std::map<model::ProcessId, Cached> cache_;
   std::uint64_t scan_seq_ = 0;
-  std::string buf_;
+  ReadBuffer buf_;  // reused for every file read of a scan, never zero-filled
   std::vector<int> pids_;
 };
 

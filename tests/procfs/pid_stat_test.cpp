@@ -140,3 +140,41 @@ TEST_CASE("stat: truncated or empty input never throws", "[procfs][stat]") {
     CHECK_FALSE(parse_pid_stat(kBusy.substr(0, n)).has_value());
   }
 }
+
+TEST_CASE("stat: a comm like 'a) (b' ends at the last ')'", "[procfs][stat]") {
+  const auto s = parse_pid_stat(stat_with_comm("a) (b"));
+  REQUIRE(s.has_value());
+  CHECK(s->comm == "a) (b");
+  CHECK(s->state == 'S');
+  CHECK(s->ppid == 1);
+  CHECK(s->flags == 4194304u);
+  CHECK(s->start_time_ticks == 555u);
+  CHECK(s->vsize_bytes == 1000u);
+  CHECK(s->rss_pages == 25u);
+}
+
+TEST_CASE("stat: nothing after field (24) is read", "[procfs][stat]") {
+  // Fields past (24) are neither tokenised nor checked: garbage there does not matter, and a line
+  // that ends right after (24) is complete.
+  const std::string head = "5 (x) S 1 5 5 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 30 40 50";
+  for (const std::string tail : {"", "\n", " not numbers at all\n", " 18446744073709551616"}) {
+    const auto s = parse_pid_stat(head + tail);
+    REQUIRE(s.has_value());
+    CHECK(s->comm == "x");
+    CHECK(s->rss_pages == 50u);
+  }
+}
+
+TEST_CASE("stat: skipped fields are checked as integers of either sign", "[procfs][stat]") {
+  using Case = std::pair<std::string_view, bool>;
+  // Field (5), which we do not keep, in every shape the old two-parse check accepted or refused.
+  const Case c = GENERATE(Case{"0", true}, Case{"-1", true}, Case{"007", true}, Case{"-0", true},
+                          Case{"999999999999999999", true}, Case{"9223372036854775807", true},
+                          Case{"18446744073709551615", true}, Case{"-9223372036854775808", true},
+                          Case{"18446744073709551616", false}, Case{"-9223372036854775809", false},
+                          Case{"-", false}, Case{"+1", false}, Case{"1x", false},
+                          Case{"--1", false}, Case{"0x10", false}, Case{"1-", false});
+  const auto s = parse_pid_stat("3 (a) S 1 " + std::string(c.first) +
+                                " 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21\n");
+  CHECK(s.has_value() == c.second);
+}
