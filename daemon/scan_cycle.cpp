@@ -1,9 +1,9 @@
 #include "daemon/scan_cycle.h"
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 
-#include <time.h>
 #include <unistd.h>
 
 #include "analysis/labels.h"
