@@ -3,6 +3,7 @@
 
 #include <array>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -70,9 +71,8 @@ SelfCost read_self_cost(const std::vector<MetricSample>& samples) {
 
 }  // namespace
 
-TEST_CASE(
-    "daemon: the scan duration is the whole cycle and its phases tile it; CPU is the process's",
-    "[integration]") {
+TEST_CASE("daemon: self-cost: a whole-cycle scan duration tiled by four phases and the process CPU",
+          "[integration]") {
   Daemon d(fast_config_yaml());
   REQUIRE(d.wait_scans(3, 20s));
   const double cpu_before = proc_cpu_seconds(d.process().pid());
