@@ -37,6 +37,57 @@ class RateLimiter {
   std::int64_t last_ = 0;
 };
 
+// The scan's errors (rate-limited) and its OOM kills, to the journal.
+void log_scan(const model::ScanStats& st, const std::vector<analysis::OomEvent>& events,
+              RateLimiter& parse_log, RateLimiter& io_log) {
+  const std::int64_t now_ms = steady_ms();
+  if (st.parse_errors > 0 && parse_log.allow(now_ms, 60000)) {
+    spdlog::warn("{} /proc files were malformed in the last scan, skipping those processes",
+                 st.parse_errors);
+  }
+  if (st.io_errors + st.cgroup_errors + st.system_errors > 0 && io_log.allow(now_ms, 60000)) {
+    spdlog::warn("{} read errors in the last scan (io {}, cgroup {}, system {}), skipping",
+                 st.io_errors + st.cgroup_errors + st.system_errors, st.io_errors, st.cgroup_errors,
+                 st.system_errors);
+  }
+  for (const auto& ev : events) {
+    if (ev.pid == 0) {
+      spdlog::warn(
+          "OOM kill seen in the counters only (victim unknown: kernel log unreadable "
+          "or overwritten) in cgroup '{}'",
+          ev.cgroup.empty() ? "?" : ev.cgroup);
+      continue;
+    }
+    spdlog::warn(
+        "OOM kill: pid {} ({}) in cgroup '{}' [{}]; anon-rss {} at death, peak {}, growth {} "
+        "B/s, pattern '{}', {}; lived {} s",
+        ev.pid, ev.comm, ev.cgroup, ev.source,
+        ev.anon_rss_bytes ? std::to_string(*ev.anon_rss_bytes) : "?",
+        ev.peak_private_bytes ? std::to_string(*ev.peak_private_bytes) : "?",
+        ev.growth_bytes_per_second ? std::to_string(*ev.growth_bytes_per_second) : "?",
+        ev.pattern_before,
+        ev.was_suspect
+            ? "flagged " +
+                  std::to_string(static_cast<long>(ev.flagged_seconds_before.value_or(0))) +
+                  " s before"
+            : "not flagged",
+        ev.lifetime_seconds ? std::to_string(static_cast<long>(*ev.lifetime_seconds)) : "?");
+  }
+}
+
+// One line for `systemctl status`.
+void notify_status(const analysis::Report& report) {
+  std::size_t suspects = 0;
+  for (const auto& p : report.processes) {
+    suspects += p.memory.suspect || p.fds.suspect ? 1 : 0;
+  }
+  const std::string status = "STATUS=" + std::to_string(report.self.processes_scanned) +
+                             " processes, " + std::to_string(suspects) +
+                             " leak suspects, available " +
+                             bytes_or_unknown(report.system.mem_available_bytes);
+  sd_notify(0, status.c_str());
+}
+
 }  // namespace
 
 App::App(config::Config cfg, std::string config_path, std::optional<std::string> listen_override,
@@ -130,65 +181,24 @@ void App::scan_loop(const std::stop_token& stop) {
       }
       cycle_->self().config_last_reload_successful = reload_ok_;
     }
-    const auto now = std::chrono::steady_clock::now();
     std::vector<analysis::OomEvent> events;
-    std::shared_ptr<const analysis::Report> report;
-    try {
-      report = cycle_->run(now, std::chrono::system_clock::now(), events);
-    } catch (const std::exception& e) {
-      // Nothing in the scan path throws by design; bad_alloc is the one thing that can.
-      spdlog::error("scan failed: {}; retrying next interval", e.what());
-    }
-    if (report) {
+    // Publishing is the cycle's last phase: its cost is part of the scan's.
+    const auto publish = [&](const std::shared_ptr<const analysis::Report>& report) {
       board_.publish(report);
       last_scan_steady_ms_ = steady_ms();
-      const auto& st = cycle_->last_stats();
-      const std::int64_t now_ms = steady_ms();
-      if (st.parse_errors > 0 && parse_log.allow(now_ms, 60000)) {
-        spdlog::warn("{} /proc files were malformed in the last scan, skipping those processes",
-                     st.parse_errors);
-      }
-      if (st.io_errors + st.cgroup_errors + st.system_errors > 0 && io_log.allow(now_ms, 60000)) {
-        spdlog::warn("{} read errors in the last scan (io {}, cgroup {}, system {}), skipping",
-                     st.io_errors + st.cgroup_errors + st.system_errors, st.io_errors,
-                     st.cgroup_errors, st.system_errors);
-      }
-      for (const auto& ev : events) {
-        if (ev.pid == 0) {
-          spdlog::warn(
-              "OOM kill seen in the counters only (victim unknown: kernel log unreadable "
-              "or overwritten) in cgroup '{}'",
-              ev.cgroup.empty() ? "?" : ev.cgroup);
-          continue;
-        }
-        spdlog::warn(
-            "OOM kill: pid {} ({}) in cgroup '{}' [{}]; anon-rss {} at death, peak {}, growth {} "
-            "B/s, pattern '{}', {}; lived {} s",
-            ev.pid, ev.comm, ev.cgroup, ev.source,
-            ev.anon_rss_bytes ? std::to_string(*ev.anon_rss_bytes) : "?",
-            ev.peak_private_bytes ? std::to_string(*ev.peak_private_bytes) : "?",
-            ev.growth_bytes_per_second ? std::to_string(*ev.growth_bytes_per_second) : "?",
-            ev.pattern_before,
-            ev.was_suspect
-                ? "flagged " +
-                      std::to_string(static_cast<long>(ev.flagged_seconds_before.value_or(0))) +
-                      " s before"
-                : "not flagged",
-            ev.lifetime_seconds ? std::to_string(static_cast<long>(*ev.lifetime_seconds)) : "?");
-      }
-      std::size_t suspects = 0;
-      for (const auto& p : report->processes) {
-        suspects += p.memory.suspect || p.fds.suspect ? 1 : 0;
-      }
-      const std::string status = "STATUS=" + std::to_string(report->self.processes_scanned) +
-                                 " processes, " + std::to_string(suspects) +
-                                 " leak suspects, available " +
-                                 bytes_or_unknown(report->system.mem_available_bytes);
-      sd_notify(0, status.c_str());
+      log_scan(cycle_->last_stats(), events, parse_log, io_log);
+      notify_status(*report);
       if (!ready_sent) {
         sd_notify(0, "READY=1");
         ready_sent = true;
       }
+    };
+    try {
+      (void)cycle_->run(std::chrono::steady_clock::now(), std::chrono::system_clock::now(), events,
+                        publish);
+    } catch (const std::exception& e) {
+      // Nothing in the scan path throws by design; bad_alloc is the one thing that can.
+      spdlog::error("scan failed: {}; retrying next interval", e.what());
     }
     persistence_->maybe_save(cycle_->store(), cycle_->verdicts(), cfg_.store.snapshot_interval);
     next += cfg_.scan.interval;

@@ -1,5 +1,9 @@
 #include "daemon/scan_cycle.h"
 
+#include <chrono>
+#include <ctime>
+#include <optional>
+
 #include <unistd.h>
 
 #include "analysis/labels.h"
@@ -15,6 +19,34 @@ scan::ProcessSamplerOptions sampler_options(const config::Config& cfg) {
   o.clock_ticks_per_second = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
   o.limits_interval = cfg.scan.limits_interval;
   return o;
+}
+
+// Wall time of consecutive phases from one steady clock: each lap ends a phase and starts the
+// next, so the phases tile the cycle and add up to its duration.
+class PhaseClock {
+ public:
+  void lap(model::ScanPhase phase, model::ScanStats& stats) {
+    const auto t = std::chrono::steady_clock::now();
+    stats.phase_seconds.at(static_cast<std::size_t>(phase)) = seconds(t - last_);
+    last_ = t;
+  }
+  double total_seconds() const { return seconds(last_ - started_); }
+
+ private:
+  static double seconds(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration<double>(d).count();
+  }
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = started_;
+};
+
+// CPU time of the whole daemon (user + system, every thread: scanner, HTTP workers) so far.
+std::optional<double> process_cpu_seconds() {
+  timespec ts{};
+  if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) {
+    return std::nullopt;
+  }
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 std::vector<double> histogram_bounds() {
@@ -87,6 +119,10 @@ void ScanCycle::accumulate(const model::ScanStats& s) {
   self_.smaps_skipped_interval += s.smaps_skipped_interval;
   self_.smaps_skipped_denied += s.smaps_skipped_denied;
   ++self_.scans_total;
+}
+
+// The cost of a finished cycle, for the next report.
+void ScanCycle::record_cost(const model::ScanStats& s) {
   auto& h = self_.scan_duration;
   ++h.count;
   h.sum += s.duration_seconds;
@@ -95,11 +131,13 @@ void ScanCycle::accumulate(const model::ScanStats& s) {
       ++h.counts[i];
     }
   }
+  for (std::size_t i = 0; i < model::kScanPhaseCount; ++i) {
+    self_.scan_phase_seconds_total.at(i) += s.phase_seconds.at(i);
+  }
+  self_.daemon_cpu_seconds_total = process_cpu_seconds();
 }
 
-std::shared_ptr<const analysis::Report> ScanCycle::run(
-    model::SteadyTime now, model::WallTime wall, std::vector<analysis::OomEvent>& new_events) {
-  const auto started = std::chrono::steady_clock::now();
+void ScanCycle::sample(model::SteadyTime now, model::WallTime wall) {
   snap_.taken_at = now;
   snap_.wall_time = wall;
   snap_.stats = model::ScanStats{};
@@ -114,8 +152,18 @@ std::shared_ptr<const analysis::Report> ScanCycle::run(
   if (kmsg_.is_open()) {
     snap_.kmsg_oom_lines = kmsg_.poll(snap_.stats.kmsg_errors);
   }
+}
+
+std::shared_ptr<const analysis::Report> ScanCycle::run(model::SteadyTime now, model::WallTime wall,
+                                                       std::vector<analysis::OomEvent>& new_events,
+                                                       const Publish& publish) {
+  PhaseClock clock;
+  sample(now, wall);
+  clock.lap(model::ScanPhase::kSample, snap_.stats);
+
   const auto requests = builder_.plan_smaps(store_, snap_);
   processes_.read_smaps(now, smaps_, requests, snap_.processes, snap_.stats);
+  clock.lap(model::ScanPhase::kSmaps, snap_.stats);
 
   const auto identity = [this](const model::ProcessId& id) {
     const auto* ident = processes_.identity(id);
@@ -124,13 +172,22 @@ std::shared_ptr<const analysis::Report> ScanCycle::run(
                : std::pair<std::string_view, std::string_view>{ident->exe, ident->cmdline};
   };
   store_.append(snap_, analysis::make_labeler(rules_, identity, store_.options().max_label_bytes));
-  snap_.stats.duration_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   accumulate(snap_.stats);
-  last_stats_ = snap_.stats;
+  last_stats_ = snap_.stats;  // the publisher logs this scan's errors
   self_.last_scan_wall_seconds = std::chrono::duration<double>(wall.time_since_epoch()).count();
+  auto report = builder_.build(store_, snap_, self_, cgroup_layout_name(), new_events);
+  clock.lap(model::ScanPhase::kAnalysis, snap_.stats);
 
-  return builder_.build(store_, snap_, self_, cgroup_layout_name(), new_events);
+  if (publish) {
+    publish(report);
+  }
+  clock.lap(model::ScanPhase::kPublish, snap_.stats);
+
+  snap_.stats.duration_seconds = clock.total_seconds();
+  last_stats_.duration_seconds = snap_.stats.duration_seconds;
+  last_stats_.phase_seconds = snap_.stats.phase_seconds;
+  record_cost(snap_.stats);
+  return report;
 }
 
 }  // namespace lw::daemon

@@ -1,11 +1,12 @@
 #pragma once
 
 // One scan cycle, end to end: sample processes, host, cgroups and the kernel log (lib/scan); plan
-// and read smaps_rollup on the budget; append to the store (lib/store); analyse (lib/analysis);
-// return the whole, immutable report. The data goes down the modules once. Runs on the scanner
-// thread only. Never throws out of run(): a failing part is counted and the scan goes on.
+// and read smaps_rollup on the budget; append to the store (lib/store); analyse (lib/analysis)
+// into the whole, immutable report; publish it. The data goes down the modules once. Runs on the
+// scanner thread only. Never throws out of run(): a failing part is counted and the scan goes on.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -33,8 +34,15 @@ class ScanCycle {
   // Applies a reloaded configuration (history is kept; a changed retention applies from now on).
   void reconfigure(const config::Config& cfg);
 
+  // Hands the report to its readers. It runs inside the cycle, timed as its publish phase.
+  using Publish = std::function<void(const std::shared_ptr<const analysis::Report>&)>;
+
+  // One whole cycle: sample, smaps, analysis, then `publish` (if any) with the new report, which
+  // is also returned. The cycle's wall time, its phases and the daemon's CPU go into the next
+  // report: this one is built before the cycle ends.
   std::shared_ptr<const analysis::Report> run(model::SteadyTime now, model::WallTime wall,
-                                              std::vector<analysis::OomEvent>& new_events);
+                                              std::vector<analysis::OomEvent>& new_events,
+                                              const Publish& publish = {});
 
   const model::ScanStats& last_stats() const { return last_stats_; }
   analysis::SelfReport& self() { return self_; }
@@ -45,7 +53,9 @@ class ScanCycle {
   analysis::VerdictState& mutable_verdicts() { return builder_.verdicts(); }
 
  private:
+  void sample(model::SteadyTime now, model::WallTime wall);
   void accumulate(const model::ScanStats& s);
+  void record_cost(const model::ScanStats& s);
 
   config::Config cfg_;
   scan::ProcessSampler processes_;

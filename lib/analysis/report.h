@@ -143,6 +143,10 @@ struct SelfReport {
                 errors_cgroup = 0, errors_system = 0, errors_kmsg = 0;
   std::uint64_t smaps_reads_total = 0;
   double smaps_read_seconds_total = 0;
+  // Whole cycles (scan_duration) and their phases cover the cycles finished before this report's
+  // own: a report cannot contain the time spent publishing it.
+  std::array<double, model::kScanPhaseCount> scan_phase_seconds_total{};
+  std::optional<double> daemon_cpu_seconds_total;  // user + system, all threads; nullopt: unread
   std::uint64_t smaps_skipped_budget = 0, smaps_skipped_max_rss = 0, smaps_skipped_interval = 0,
                 smaps_skipped_denied = 0;
   std::uint64_t store_bytes = 0;

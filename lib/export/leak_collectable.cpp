@@ -193,6 +193,11 @@ void add_self_families(FamilyBuilder& b, const analysis::Report& r) {
   b.add(M::kBuildInfo, {s.version}, 1.0);
   b.add(M::kScansTotal, {}, count(s.scans_total));
   b.add_histogram(M::kScanDurationSeconds, scan_histogram(s.scan_duration));
+  for (std::size_t i = 0; i < model::kScanPhaseCount; ++i) {
+    b.add(M::kScanPhaseSecondsTotal, {model::kScanPhaseNames.at(i)},
+          s.scan_phase_seconds_total.at(i));
+  }
+  b.add(M::kDaemonCpuSecondsTotal, {}, s.daemon_cpu_seconds_total);
   b.add(M::kProcessesScanned, {}, count(s.processes_scanned));
   b.add(M::kProcessesTracked, {}, count(s.processes_tracked));
   const std::array<std::pair<std::string_view, std::uint64_t>, 7> errors = {

@@ -32,6 +32,7 @@ constexpr auto kWindowLabels = std::to_array<LabelSpec>({{"window"}});
 constexpr auto kLayoutLabels = std::to_array<LabelSpec>({{"layout"}});
 constexpr auto kVersionLabels = std::to_array<LabelSpec>({{"version"}});
 constexpr auto kReasonLabels = std::to_array<LabelSpec>({{"reason"}});
+constexpr auto kPhaseLabels = std::to_array<LabelSpec>({{"phase"}});
 
 using M = Metric;
 
@@ -184,7 +185,15 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
      kVersionLabels},
     {M::kScansTotal, "leakwatch_scans_total", kCounter, "Scans completed", kNoLabels},
     {M::kScanDurationSeconds, "leakwatch_scan_duration_seconds", kHistogram,
-     "Wall time of one scan, seconds", kNoLabels},
+     "Wall time of one whole scan cycle (sample, smaps, analysis, publish), seconds; a cycle is "
+     "counted once it has published its report",
+     kNoLabels},
+    {M::kScanPhaseSecondsTotal, "leakwatch_scan_phase_seconds_total", kCounter,
+     "Wall time of the scan cycles spent in each phase: sample, smaps, analysis, publish",
+     kPhaseLabels},
+    {M::kDaemonCpuSecondsTotal, "leakwatch_daemon_cpu_seconds_total", kCounter,
+     "CPU time of leakwatchd itself, user + system, all threads (read once per scan cycle)",
+     kNoLabels},
     {M::kProcessesScanned, "leakwatch_processes_scanned", kGauge,
      "Processes sampled by the last scan", kNoLabels},
     {M::kProcessesTracked, "leakwatch_processes_tracked", kGauge,

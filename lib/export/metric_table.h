@@ -78,6 +78,8 @@ enum class Metric {
   kBuildInfo,
   kScansTotal,
   kScanDurationSeconds,
+  kScanPhaseSecondsTotal,
+  kDaemonCpuSecondsTotal,
   kProcessesScanned,
   kProcessesTracked,
   kScanErrorsTotal,

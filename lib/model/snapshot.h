@@ -6,8 +6,10 @@
 // It uses the parsed-file structs of lib/procfs (Meminfo, Vmstat, Pressure, SmapsRollup, OomLine),
 // which are plain data too.
 
+#include <array>
 #include <chrono>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -111,6 +113,18 @@ struct SystemSample {
   std::optional<procfs::Pressure> pressure;
 };
 
+// The phases of one scan cycle, in order; they tile the cycle, so their wall times add up to
+// the cycle's. Exported as leakwatch_scan_phase_seconds_total{phase}.
+enum class ScanPhase : std::uint8_t {
+  kSample,    // /proc, host files, memory cgroups, kernel log
+  kSmaps,     // planning and reading smaps_rollup on the budget
+  kAnalysis,  // appending to the store and building the report
+  kPublish,   // handing the report to its readers (HTTP, journal, systemd)
+};
+inline constexpr std::size_t kScanPhaseCount = 4;
+inline constexpr std::array<const char*, kScanPhaseCount> kScanPhaseNames = {"sample", "smaps",
+                                                                             "analysis", "publish"};
+
 // Counters for one scan; the daemon accumulates them into the exported totals.
 struct ScanStats {
   std::uint64_t pids_listed = 0;
@@ -134,7 +148,9 @@ struct ScanStats {
   std::uint64_t cgroup_errors = 0;
   std::uint64_t system_errors = 0;  // meminfo/vmstat/pressure unreadable or malformed
   std::uint64_t kmsg_errors = 0;
-  double duration_seconds = 0;  // wall time of the whole scan (set by the caller)
+  // Set by the daemon once the cycle is over (the scan itself has no clock).
+  double duration_seconds = 0;  // wall time of the whole cycle, sample to publish
+  std::array<double, kScanPhaseCount> phase_seconds{};  // wall time per ScanPhase
 };
 
 // A process whose smaps_rollup the analysis wants read, by index into Snapshot::processes, in

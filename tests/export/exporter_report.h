@@ -168,6 +168,8 @@ inline analysis::SelfReport self_report() {
   s.errors_kmsg = 6;
   s.smaps_reads_total = 7;
   s.smaps_read_seconds_total = 0.125;
+  s.scan_phase_seconds_total = {1.5, 0.25, 0.625, 0.125};  // sample, smaps, analysis, publish
+  s.daemon_cpu_seconds_total = 3.75;
   s.smaps_skipped_budget = 3;
   s.smaps_skipped_max_rss = 1;
   s.smaps_skipped_interval = 11;

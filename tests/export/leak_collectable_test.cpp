@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <prometheus/text_serializer.h>
 
@@ -73,6 +74,29 @@ TEST_CASE("exporter: absent readings are absent, not 0", "[export]") {
       find_sample(samples, "leakwatch_cgroup_memory_limit_bytes", {{"cgroup", "/odd\\path\"x"}}));
   CHECK_FALSE(find_sample(samples, "leakwatch_system_memory_pressure_stalled_seconds_total"));
   CHECK(find_sample(samples, "leakwatch_system_memory_pressure_waiting_seconds_total") == 0.5);
+}
+
+TEST_CASE("exporter: the daemon's self-cost: four phase counters, CPU absent when unread",
+          "[export]") {
+  lw::analysis::Report report = exporter_report();
+  auto samples = parse_exposition(exposition(report));
+  std::vector<std::string> phases;
+  for (const auto& s : samples) {
+    if (s.name == "leakwatch_scan_phase_seconds_total") {
+      phases.push_back(s.labels.at("phase"));
+    }
+  }
+  CHECK(phases == std::vector<std::string>{"sample", "smaps", "analysis", "publish"});
+  CHECK(find_sample(samples, "leakwatch_scan_phase_seconds_total", {{"phase", "analysis"}}) ==
+        0.625);
+  CHECK(find_sample(samples, "leakwatch_daemon_cpu_seconds_total") == 3.75);
+
+  report.self.daemon_cpu_seconds_total.reset();
+  report.self.scan_phase_seconds_total = {};
+  samples = parse_exposition(exposition(report));
+  CHECK_FALSE(find_sample(samples, "leakwatch_daemon_cpu_seconds_total"));
+  // Before the first cycle ends the phases are 0, not absent: a counter that has not moved yet.
+  CHECK(find_sample(samples, "leakwatch_scan_phase_seconds_total", {{"phase", "publish"}}) == 0.0);
 }
 
 TEST_CASE("exporter: label values come out escaped and read back unchanged", "[export]") {

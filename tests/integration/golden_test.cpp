@@ -20,9 +20,10 @@ namespace {
 
 // Values that depend on the machine or the moment, not on the fixture: replaced by a marker.
 std::string normalise(const std::string& text) {
-  static const char* const kVolatile[] = {"leakwatch_scan_duration_seconds",
-                                          "leakwatch_smaps_read_seconds_total",
-                                          "leakwatch_store_bytes"};
+  static const char* const kVolatile[] = {
+      "leakwatch_scan_duration_seconds", "leakwatch_scan_phase_seconds_total",
+      "leakwatch_daemon_cpu_seconds_total", "leakwatch_smaps_read_seconds_total",
+      "leakwatch_store_bytes"};
   std::istringstream in(text);
   std::ostringstream out;
   std::string line;
