@@ -6,7 +6,7 @@
 # Usage (repository root, as root, after building integration_tests):
 #   tests/integration/repeat_late_onset.sh [N (default 5)] [BUILD_DIR (default build)]
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 runs=${1:-5}
 build=${2:-build}
 binary=$build/tests/integration_tests
