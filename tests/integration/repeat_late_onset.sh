@@ -27,7 +27,8 @@ for i in $(seq 1 "$runs"); do
   echo "run $i/$runs: $result"
   # The figures of each run (flag time, death, mid-life forecast), and the failures in full.
   if [ "$rc" = 0 ] || [ "$rc" = 77 ]; then
-    grep -E 'late onset:|mid-life forecast|SKIPPED' -A2 "$log" | sed 's/^/  /'
+    # Catch2 prints each WARN as "file:line: warning:", its text, then a blank line.
+    awk '/: warning:$/ { on = 1; next } /^$/ { on = 0 } on' "$log" | sed 's/^ */  /'
   else
     sed 's/^/  /' "$log"
   fi
