@@ -44,7 +44,8 @@ TestCgroup::TestCgroup(const std::string& name) {
     if (!usable) {
       continue;
     }
-    path_ = root + "/" + name;
+    path_ = root;
+    path_ += "/" + name;
     if (::mkdir(path_.c_str(), 0755) == 0 || errno == EEXIST) {
       v1_ = v1;
       rel_ = "/" + name;
