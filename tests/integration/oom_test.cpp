@@ -1,81 +1,21 @@
 // Real OOM kills in a real v1/v2 memory cgroup, seen by the real daemon: counted, attributed to
 // the victim from the kernel log, explained from the daemon's history, and forecast beforehand.
 
-#include <cerrno>
+#include <cmath>
 #include <csignal>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
-#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "support/daemon.h"
+#include "support/memory_cgroup.h"
 #include "support/skip.h"
 
 using namespace lw::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-// A memory cgroup made for one test, removed (after its processes are gone) in the destructor.
-class TestCgroup {
- public:
-  explicit TestCgroup(const std::string& name) {
-    for (const char* root : {"/sys/fs/cgroup/memory", "/sys/fs/cgroup"}) {
-      const std::string controllers = std::string(root) + "/cgroup.controllers";
-      const bool v1 = std::string(root) == "/sys/fs/cgroup/memory";
-      if (!v1 && std::ifstream(controllers).good()) {
-        std::string c;
-        std::getline(std::ifstream(controllers), c);
-        if (c.find("memory") == std::string::npos) {
-          continue;
-        }
-      } else if (!v1 || !std::filesystem::exists(std::string(root) + "/memory.limit_in_bytes")) {
-        continue;
-      }
-      path_ = std::string(root) + "/" + name;
-      if (::mkdir(path_.c_str(), 0755) == 0 || errno == EEXIST) {
-        v1_ = v1;
-        rel_ = "/" + name;
-        return;
-      }
-    }
-    path_.clear();
-  }
-  ~TestCgroup() {
-    if (!path_.empty()) {
-      ::rmdir(path_.c_str());
-    }
-  }
-  bool ok() const { return !path_.empty(); }
-  const std::string& rel() const { return rel_; }
-  const std::string& path() const { return path_; }
-  void set_limit(std::uint64_t bytes) const {
-    std::ofstream(path_ + (v1_ ? "/memory.limit_in_bytes" : "/memory.max")) << bytes;
-    if (!v1_) {
-      std::ofstream(path_ + "/memory.swap.max") << 0;
-    }
-  }
-  // A shell that joins the cgroup, then execs the workload.
-  std::vector<std::string> wrap(const std::vector<std::string>& argv) const {
-    std::string cmd = "echo $$ > " + path_ + "/cgroup.procs && exec";
-    for (const auto& a : argv) {
-      cmd += " '" + a + "'";
-    }
-    return {"/bin/sh", "-c", cmd};
-  }
-
- private:
-  std::string path_;
-  std::string rel_;
-  bool v1_ = true;
-};
-
-}  // namespace
 
 TEST_CASE("oom: a real OOM kill is counted, attributed and explained, and the forecast holds",
           "[integration][oom]") {

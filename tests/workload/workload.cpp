@@ -12,6 +12,8 @@
 //   --mode file       grows the page cache it maps (file-backed: RssFile), anon stays flat
 //   --mode fdleak     opens --rate fds/s and never closes them
 //   --mode oom        grows --rate bytes/s until the kernel kills it
+//   --mode lateleak   holds --base MiB flat (re-reading it, so it stays resident) for
+//                     --flat-seconds s, prints "onset", then grows --rate bytes/s, never frees
 //   --mode idle       does nothing
 // --name sets the comm (prctl PR_SET_NAME), including hostile names (given as raw bytes).
 // --tick is the update period in ms (default 50). Time in this program is real time: the tests
@@ -45,6 +47,7 @@ struct Options {
   double peak_mib = 16;
   double period_s = 5;
   double duration_s = 3600;
+  double flat_s = 0;  // lateleak: seconds of flat memory before the leak starts
   int bursts = 3;
   int fds = 0;
   double file_mib = 0;
@@ -76,6 +79,16 @@ class Anon {
     pending_ = 0;
   }
   std::size_t size() const { return chunks_.size() * kChunk; }
+  // Reads one byte of every page: a flat process still uses its memory, and pages it reads are
+  // not the cold ones reclaim picks first.
+  void read_all() const {
+    for (void* chunk : chunks_) {
+      volatile const char* p = static_cast<const char*>(chunk);
+      for (std::size_t off = 0; off < kChunk; off += 4096) {
+        (void)p[off];
+      }
+    }
+  }
 
  private:
   static constexpr std::size_t kChunk = 256 * 1024;
@@ -105,6 +118,8 @@ bool parse(int argc, char** argv, Options& o) {
       o.period_s = std::atof(v);
     } else if (a == "--duration") {
       o.duration_s = std::atof(v);
+    } else if (a == "--flat-seconds") {
+      o.flat_s = std::atof(v);
     } else if (a == "--bursts") {
       o.bursts = std::atoi(v);
     } else if (a == "--fds") {
@@ -204,6 +219,8 @@ int main(int argc, char** argv) {
   double carry = 0;
   std::size_t floor_bytes = base;
   int bursts_done = 0;
+  bool leak_started = false;
+  double next_read_s = 0;
   auto next = start;
   for (;;) {
     next += tick;
@@ -212,10 +229,23 @@ int main(int argc, char** argv) {
     if (elapsed >= o.duration_s) {
       break;
     }
+    if (o.mode == "lateleak" && elapsed < o.flat_s) {
+      // Once a second: the flat phase must cost next to nothing on a loaded test host.
+      if (elapsed >= next_read_s) {
+        anon.read_all();
+        next_read_s = elapsed + 1;
+      }
+      continue;
+    }
+    if (o.mode == "lateleak" && !leak_started) {
+      leak_started = true;
+      std::printf("onset\n");
+      std::fflush(stdout);
+    }
     carry += o.rate * o.tick_ms / 1000.0;
     const auto step = static_cast<std::size_t>(carry);
     carry -= static_cast<double>(step);
-    if (o.mode == "leak" || o.mode == "oom") {
+    if (o.mode == "leak" || o.mode == "oom" || o.mode == "lateleak") {
       anon.grow(step);
     } else if (o.mode == "plateau") {
       if (elapsed < o.period_s) {
