@@ -10,6 +10,8 @@
 #   retention leakwatchd (retention.yaml: 100 ms scans, 216 s = 2,160 samples, every duration /100)
 #             until the history is full (>= 2,161 + 240 scans, at least --retention-min s), polled
 #             every 10 s: RSS, HWM, leakwatch_store_bytes, leakwatch_store_series, CPU per scan
+# With FLEET_BUSY_MS=3000 in the environment the fleet is busy (every child changes its memory and
+# fds every few seconds); retention then also gives the busy ratio (rawscan before and after it).
 # and stops everything it started (by recorded pid) and the fleet, also on error or Ctrl-C.
 #
 #   tests/bench/run.sh [--reps 2] [--fleet 2000] [--scrapes 50] [--idle 60]
@@ -187,6 +189,7 @@ phase_retention() { # REP
   local want=$((2161 + 240)) t_start now scans=0 body
   mkdir -p "$dir"
   note "-- rep $1 retention: retention.yaml (100 ms, 216 s = 2160 samples), until >= $want scans and >= $RET_MIN s (loadavg $(loadavg))"
+  "$RAWSCAN" -k stat,status,fdstat -r 20 -T 60 | tee "$dir/rawscan-before.txt" | tee -a "$SUMMARY"
   port_free 19402 || die "port 19402 is in use"
   bg_start leakwatch-retention "$dir/leakwatchd.log" "$DAEMON" --config "$HERE/retention.yaml"
   pid=$BG_LAST_PID
@@ -205,7 +208,16 @@ phase_retention() { # REP
   scrape "$url" >"$dir/metrics.prom"
   cp "/proc/$pid/smaps" "$dir/smaps.txt" # where the RSS is: heap, thread stacks, libraries
   bg_stop_all
+  "$RAWSCAN" -k stat,status,fdstat -r 20 -T 60 | tee "$dir/rawscan-after.txt" | tee -a "$SUMMARY"
   retention_summary "$dir/poll.txt" | tee -a "$SUMMARY"
+  local f0 f1 floor cpu
+  f0=$(rawscan_cpu <"$dir/rawscan-before.txt"); f1=$(rawscan_cpu <"$dir/rawscan-after.txt")
+  floor=$(calc "($f0 + $f1) / 2")
+  cpu=$(awk 'NR > 1 { s[NR] = $2; c[NR] = $7; last = NR }
+    END { p = last - 6 > 1 ? last - 6 : 2; if (s[last] > s[p]) printf "%.3f", (c[last] - c[p]) / 1e6 / (s[last] - s[p]); else print 0 }' "$dir/poll.txt")
+  note "rawscan stat,status,fdstat CPU/scan: before $f0 ms, after $f1 ms, mean $floor ms (FLEET_BUSY_MS=${FLEET_BUSY_MS:-0})"
+  note "RATIO full-history CPU per scan / floor: $(calc "$cpu / $floor") (goals: idle <= 1.2, busy <= 1.5)"
+  note "where the cycle went (leakwatch_scan_phase_seconds_total, s): $(grep '^leakwatch_scan_phase_seconds_total' "$dir/metrics.prom" | sed 's/leakwatch_scan_phase_seconds_total//' | tr '\n' ' ')"
 }
 
 for ((rep = 1; rep <= REPS; rep++)); do
