@@ -48,6 +48,39 @@ bool exported(const model::CgroupSample& c, const AnalysisOptions::Cgroups& o) {
          (c.processes > 0 || big || c.path == "/" || c.oom_kill_events.value_or(0) > 0);
 }
 
+// The full analysis of a cgroup's working set over the longest window, into its cache.
+void judge_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,
+                  std::int64_t now_ms, double now_wall, const AnalysisOptions& options,
+                  CgroupAnalysisCache& cache) {
+  std::vector<Sample> ws;
+  std::vector<HistoryPoint> points;
+  read_channel(store, s.series, store::kWorkingSetBytes,
+               store.seq_since(now_ms - options.longest_ms()), &ws, &points);
+  const double now_s = static_cast<double>(now_ms) / 1000.0;
+  const auto rates = window_rates(ws, now_s, options);
+  cache.rates.clear();
+  for (std::size_t w = 0; w < options.windows.size(); ++w) {
+    cache.rates.push_back({options.window_labels[w], rates[w], std::nullopt});
+  }
+  // A cgroup has no start time: judge it as old as its observed history.
+  const double observed = ws.size() >= 2 ? ws.back().t - ws.front().t : 0;
+  const RegimeVerdict rv = classify_regime(
+      ws, std::max(observed, options.memory.warmup_grace_seconds + 1), options.memory);
+  cache.memory = to_resource(rv.verdict);
+  if (rv.regime.change != Regime::Change::kNone) {
+    cache.memory.regime_since_seconds = now_wall - (now_s - rv.regime.start_t);
+    cache.memory.regime_change = std::string(change_name(rv.regime.change));
+  }
+  cache.growth_rate.reset();
+  if (in_pattern(cache.memory, {"leak", "growing"}) && rv.verdict.rate_per_second &&
+      *rv.verdict.rate_per_second > 0) {
+    cache.growth_rate = rv.verdict.rate_per_second;
+  }
+  cache.history = downsample(points, options.history_points);
+  cache.clock.set_range(0, value_range(ws));
+  cache.clock.analysed(now_s);
+}
+
 CgroupReport analyse_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,
                             const Headroom& h, std::int64_t now_ms, double now_wall,
                             const AnalysisOptions& options, CgroupVerdictState& state) {
@@ -58,28 +91,16 @@ CgroupReport analyse_cgroup(const store::SeriesStore& store, const store::Cgroup
   r.container_id = c.container_id;
   r.sample = c;
   r.effective_limit_bytes = h.limit;
-  std::vector<Sample> ws;
-  std::vector<HistoryPoint> points;
-  read_channel(store, s.series, store::kWorkingSetBytes,
-               store.seq_since(now_ms - options.longest_ms()), &ws, &points);
-  const auto rates = window_rates(ws, static_cast<double>(now_ms) / 1000.0, options);
-  for (std::size_t w = 0; w < options.windows.size(); ++w) {
-    r.rates.push_back({options.window_labels[w], rates[w], std::nullopt});
+  CgroupAnalysisCache& cache = state.cache;
+  cache.clock.observe(0, c.working_set_bytes());
+  if (cache.clock.due(static_cast<double>(now_ms) / 1000.0, options)) {
+    judge_cgroup(store, s, now_ms, now_wall, options, cache);
   }
-  // A cgroup has no start time: judge it as old as its observed history.
-  const double observed = ws.size() >= 2 ? ws.back().t - ws.front().t : 0;
-  const RegimeVerdict rv = classify_regime(
-      ws, std::max(observed, options.memory.warmup_grace_seconds + 1), options.memory);
-  const Verdict& v = rv.verdict;
-  r.memory = to_resource(v);
-  if (rv.regime.change != Regime::Change::kNone) {
-    r.memory.regime_since_seconds =
-        now_wall - (static_cast<double>(now_ms) / 1000.0 - rv.regime.start_t);
-    r.memory.regime_change = std::string(change_name(rv.regime.change));
-  }
-  if (in_pattern(r.memory, {"leak", "growing"}) && v.rate_per_second && h.bytes &&
-      *v.rate_per_second > 0) {
-    r.memory.seconds_to_limit = *h.bytes / *v.rate_per_second;
+  r.rates = cache.rates;
+  r.memory = cache.memory;
+  r.history = cache.history;
+  if (cache.growth_rate && h.bytes) {
+    r.memory.seconds_to_limit = *h.bytes / *cache.growth_rate;
     r.memory.limit_kind = "cgroup";
   }
   if (!r.memory.suspect) {
@@ -88,7 +109,6 @@ CgroupReport analyse_cgroup(const store::SeriesStore& store, const store::Cgroup
     state.suspect_since = now_wall;
   }
   r.memory.suspect_since_seconds = state.suspect_since;
-  r.history = downsample(points, options.history_points);
   return r;
 }
 

@@ -60,29 +60,7 @@ std::optional<double> growth_rate(const ResourceVerdict& v, const Verdict& verdi
   return in_pattern(v, {"leak", "growing"}) ? verdict.rate_per_second : std::nullopt;
 }
 
-bool outside(std::optional<std::uint64_t> v, double low, double high) {
-  return v && (static_cast<double>(*v) < low || static_cast<double>(*v) > high);
-}
-
 }  // namespace
-
-bool ProcessAnalyser::due(const ProcessAnalysisCache& cache, double now_s) const {
-  if (!cache.valid) {
-    return true;
-  }
-  const double since = now_s - cache.analysed_at;
-  return since >= refresh_seconds() ||
-         (cache.moved && since >= options_.memory.min_observed_seconds / kRecomputesPerMinObserved);
-}
-
-double ProcessAnalyser::refresh_seconds() const {
-  if (options_.windows.empty()) {
-    return 0;
-  }
-  const double longest = static_cast<double>(options_.windows.back().count()) / 1000.0;
-  const double shortest = static_cast<double>(options_.windows.front().count()) / 1000.0;
-  return std::min(longest / kRefreshesPerLongestWindow, shortest / kRefreshesPerShortestWindow);
-}
 
 void ProcessAnalyser::judge(const store::SeriesStore& store, const store::ProcessSeries& s,
                             std::uint64_t since, double now_s, double now_wall, double age,
@@ -108,15 +86,9 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
     cache.memory.pattern.clear();  // RssAnon absent (old kernel): no memory verdict
     cache.memory_rate.reset();
   }
-  const auto [mem_low, mem_high] = value_range(memory_);
-  const auto [fd_low, fd_high] = value_range(fds_);
-  cache.memory_low = mem_low;
-  cache.memory_high = mem_high;
-  cache.fds_low = fd_low;
-  cache.fds_high = fd_high;
-  cache.analysed_at = now_s;
-  cache.moved = false;
-  cache.valid = true;
+  cache.clock.set_range(0, value_range(memory_));
+  cache.clock.set_range(1, value_range(fds_));
+  cache.clock.analysed(now_s);
   cache.flat = false;
   ++full_analyses_;
 }
@@ -124,13 +96,12 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
 void ProcessAnalyser::remember_flat(std::uint64_t memory, std::optional<std::uint64_t> fds,
                                     double now_s, ProcessAnalysisCache& cache) const {
   cache = ProcessAnalysisCache{};
-  cache.valid = true;
   cache.flat = true;
-  cache.analysed_at = now_s;
-  cache.memory_low = cache.memory_high = static_cast<double>(memory);
-  if (fds) {
-    cache.fds_low = cache.fds_high = static_cast<double>(*fds);
-  }
+  const auto m = static_cast<double>(memory);
+  cache.clock.set_range(0, {m, m});
+  const double f = fds ? static_cast<double>(*fds) : 0.0;
+  cache.clock.set_range(1, {f, f});
+  cache.clock.analysed(now_s);
   for (const auto& label : options_.window_labels) {
     cache.rates.push_back({label, 0.0, fds ? std::optional<double>(0.0) : std::nullopt});
   }
@@ -166,8 +137,8 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
   const double now_s = static_cast<double>(now_ms) / 1000.0;
   const auto& p = s.last;
   ProcessAnalysisCache& cache = state.cache;
-  cache.moved = cache.moved || outside(p.private_bytes(), cache.memory_low, cache.memory_high) ||
-                outside(p.open_fds, cache.fds_low, cache.fds_high);
+  cache.clock.observe(0, p.private_bytes());
+  cache.clock.observe(1, p.open_fds);
   if (s.series.size() < 3) {
     // Too little history to say anything: no rate and no pattern, rather than a made-up "flat".
     for (const auto& label : options_.window_labels) {
@@ -175,8 +146,9 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
     }
     out.report.memory.pattern.clear();
     out.report.fds.pattern.clear();
-    cache.valid = false;
-  } else if (cache.valid && (cache.flat ? !cache.moved : !due(cache, now_s))) {
+    cache.clock.valid = false;
+  } else if (cache.clock.valid &&
+             (cache.flat ? !cache.clock.moved : !cache.clock.due(now_s, options_))) {
     apply(cache, p, out);  // nothing material changed since the last full analysis
   } else {
     const std::uint64_t since = store.seq_since(now_ms - options_.longest_ms());
@@ -192,7 +164,7 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
     }
     apply(cache, p, out);
   }
-  state.rate_long = cache.valid ? cache.rate_long : std::nullopt;
+  state.rate_long = cache.clock.valid ? cache.rate_long : std::nullopt;
   state.pattern = out.report.memory.pattern;
   state.memory_suspect = out.report.memory.suspect;
   track_since(out.report.memory.suspect, now_wall, state.memory_suspect_since);

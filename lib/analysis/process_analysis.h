@@ -21,18 +21,10 @@ struct ProcessAnalysis {
 };
 
 // Analyses processes one at a time, reusing each one's last full analysis (its
-// ProcessAnalysisCache) while nothing material changed, so that a scan costs what changed rather
-// than the window's length: a full analysis reads the window from the store and classifies it
-// (regime.h), O(window); it runs when the process is new, when a sample left the range the last
-// one saw (at most kRecomputesPerMinObserved times per min_observed), and at least every
-// refresh_seconds() as the window slides. A process flat over the whole window stays flat, with no
-// store read at all, until a sample differs.
+// ProcessAnalysisCache) while nothing material changed (reanalysis.h). A process flat over the
+// whole window stays flat, with no store read at all, until a sample differs.
 class ProcessAnalyser {
  public:
-  static constexpr double kRecomputesPerMinObserved = 8;
-  static constexpr double kRefreshesPerLongestWindow = 40;  // a bucket of the longest window
-  static constexpr double kRefreshesPerShortestWindow = 4;
-
   explicit ProcessAnalyser(const AnalysisOptions& options) : options_(options) {}
 
   ProcessAnalysis analyse(const store::SeriesStore& store, const store::ProcessSeries& s,
@@ -40,11 +32,8 @@ class ProcessAnalyser {
 
   // Full analyses run so far (for the tests and the bench).
   std::uint64_t full_analyses() const { return full_analyses_; }
-  // The longest a process's verdict is reused while its samples stay in range, in seconds.
-  double refresh_seconds() const;
 
  private:
-  bool due(const ProcessAnalysisCache& cache, double now_s) const;
   void judge(const store::SeriesStore& store, const store::ProcessSeries& s, std::uint64_t since,
              double now_s, double now_wall, double age, ProcessAnalysisCache& cache);
   void remember_flat(std::uint64_t memory, std::optional<std::uint64_t> fds, double now_s,

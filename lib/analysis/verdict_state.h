@@ -11,27 +11,33 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analysis/reanalysis.h"
 #include "analysis/report.h"
 #include "model/snapshot.h"
 #include "store/series_store.h"
 
 namespace lw::analysis {
 
-// The last full analysis of a process (process_analysis.h), reused while nothing material
-// changed. Not persisted: after a restart the first scan recomputes it from the store.
+// The last full analysis of a process, reused while nothing material changed (reanalysis.h).
+// Not persisted: after a restart the first scan recomputes it from the store.
 struct ProcessAnalysisCache {
-  bool valid = false;
-  bool flat = false;       // flat over the whole window: stays valid until a sample differs
-  double analysed_at = 0;  // steady seconds
-  // The range of private bytes and FDs over the window the last analysis read.
-  double memory_low = 0, memory_high = 0, fds_low = 0, fds_high = 0;
-  bool moved = false;  // a sample since then fell outside that range
+  ReanalysisClock clock;  // channel 0: private bytes, 1: FDs
+  bool flat = false;      // flat over the whole window: reused until a sample differs
   std::vector<WindowRate> rates;
   ResourceVerdict memory;
   ResourceVerdict fds;
   std::optional<double> memory_rate;  // bytes/s, leak or growing only
   std::optional<double> fds_rate;     // FDs/s, leak or growing only
   std::optional<double> rate_long;
+};
+
+// The same for a cgroup (host_analysis.cpp); channel 0: working set.
+struct CgroupAnalysisCache {
+  ReanalysisClock clock;
+  std::vector<WindowRate> rates;
+  ResourceVerdict memory;
+  std::optional<double> growth_rate;  // bytes/s, leak or growing only
+  std::vector<HistoryPoint> history;
 };
 
 struct ProcessVerdictState {
@@ -45,6 +51,7 @@ struct ProcessVerdictState {
 
 struct CgroupVerdictState {
   std::optional<double> suspect_since;  // wall seconds, this episode
+  CgroupAnalysisCache cache;
 };
 
 struct VerdictState {

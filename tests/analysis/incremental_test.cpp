@@ -116,19 +116,18 @@ TEST_CASE("incremental: recomputed results equal a from-scratch analysis of rand
     INFO("seed " << seed);
     const auto scans = random_scans(seed, 240);
     Run live;
-    const double fine =
-        live.opts.memory.min_observed_seconds / ProcessAnalyser::kRecomputesPerMinObserved;
+    const double fine = live.opts.memory.min_observed_seconds / kRecomputesPerMinObserved;
     std::size_t recomputed = 0;
     for (std::size_t n = 0; n < scans.size(); ++n) {
       INFO("scan " << n);
       const ProcessAnalysis got = live.step(scans[n]);
       const double now_s = static_cast<double>(1000 + static_cast<std::int64_t>(n) * kStepS);
-      const ProcessAnalysisCache& cache = live.state.cache;
-      if (!cache.valid) {
-        continue;  // too short or flat: nothing cached
+      const ReanalysisClock& cache = live.state.cache.clock;
+      if (!cache.valid || live.state.cache.flat) {
+        continue;  // too short: nothing cached; flat: reused until a sample differs
       }
       // A reused result is never older than the bounds.
-      CHECK(now_s - cache.analysed_at < live.analyser.refresh_seconds() + kStepS);
+      CHECK(now_s - cache.analysed_at < refresh_seconds(live.opts) + kStepS);
       if (cache.moved) {
         CHECK(now_s - cache.analysed_at < fine);
       }
@@ -159,7 +158,7 @@ TEST_CASE("incremental: the cost follows what changed", "[analysis][incremental]
       const std::uint64_t wobble = (n % 2 == 0) ? 0 : 256 * kKiB;  // moves every scan, in range
       run.step(scan(n, 64 * 1024 * kKiB + wobble, 20 + static_cast<std::uint64_t>(n % 2)));
     }
-    const double expected = kScans * kStepS / run.analyser.refresh_seconds();
+    const double expected = kScans * kStepS / refresh_seconds(run.opts);
     CHECK(static_cast<double>(run.analyser.full_analyses()) <= expected + 2);
   }
   SECTION("a leak that leaves its range every scan is re-analysed every min_observed / 8") {
@@ -167,8 +166,7 @@ TEST_CASE("incremental: the cost follows what changed", "[analysis][incremental]
     for (int n = 0; n < kScans; ++n) {
       run.step(scan(n, 64 * 1024 * kKiB + static_cast<std::uint64_t>(n) * 64 * kKiB, 20));
     }
-    const double fine =
-        run.opts.memory.min_observed_seconds / ProcessAnalyser::kRecomputesPerMinObserved;
+    const double fine = run.opts.memory.min_observed_seconds / kRecomputesPerMinObserved;
     const auto full = static_cast<double>(run.analyser.full_analyses());
     CHECK(full <= kScans * kStepS / fine + 2);
     CHECK(full >= kScans * kStepS / (fine + kStepS) - 2);

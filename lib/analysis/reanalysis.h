@@ -1,0 +1,56 @@
+#pragma once
+
+// When a series' cached analysis must be redone, so that a scan costs what changed rather than the
+// window's length. A full analysis reads the window from the store and classifies it (regime.h),
+// O(window). It is redone:
+//   - when there is none (a new series, or one that was too short or flat);
+//   - when a sample left the range of values the last one saw, at most kRecomputesPerMinObserved
+//     times per min_observed (a leak leaves its range on every sample);
+//   - at least every refresh_seconds(), as the window slides: one bucket of the longest window
+//     (1/40 of it), or a quarter of the shortest, whichever is less.
+// Used for processes (process_analysis.h) and cgroups (host_analysis.h).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "analysis/options.h"
+
+namespace lw::analysis {
+
+inline constexpr double kRecomputesPerMinObserved = 8;
+inline constexpr double kRefreshesPerLongestWindow = 40;
+inline constexpr double kRefreshesPerShortestWindow = 4;
+
+// The longest a cached analysis is reused while its samples stay in range, in seconds.
+double refresh_seconds(const AnalysisOptions& options);
+
+// What a cached analysis needs to know of itself to tell when it is stale: when it ran, and the
+// range of values it saw on each of up to two channels (a process's memory and FDs).
+struct ReanalysisClock {
+  bool valid = false;
+  double analysed_at = 0;  // steady seconds
+  std::array<double, 2> low{};
+  std::array<double, 2> high{};
+  bool moved = false;  // a sample since then fell outside its channel's range
+
+  // Records a channel's latest value: whether it left the range.
+  void observe(std::size_t channel, std::optional<std::uint64_t> v) {
+    moved = moved || (v && (static_cast<double>(*v) < low.at(channel) ||
+                            static_cast<double>(*v) > high.at(channel)));
+  }
+  void set_range(std::size_t channel, std::pair<double, double> range) {
+    low.at(channel) = range.first;
+    high.at(channel) = range.second;
+  }
+  void analysed(double now_s) {
+    valid = true;
+    analysed_at = now_s;
+    moved = false;
+  }
+  bool due(double now_s, const AnalysisOptions& options) const;
+};
+
+}  // namespace lw::analysis
