@@ -77,8 +77,11 @@ void judge_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,
     cache.growth_rate = rv.verdict.rate_per_second;
   }
   cache.history = downsample(points, options.history_points);
-  cache.clock.set_range(0, value_range(ws));
+  const auto [low, high] = value_range(ws);
+  const double tolerance = range_tolerance(options.memory);
+  cache.clock.set_range(0, {low - tolerance, high + tolerance});
   cache.clock.analysed(now_s);
+  cache.clock.watching = cache.growth_rate.has_value();
 }
 
 CgroupReport analyse_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,

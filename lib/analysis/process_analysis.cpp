@@ -60,6 +60,11 @@ std::optional<double> growth_rate(const ResourceVerdict& v, const Verdict& verdi
   return in_pattern(v, {"leak", "growing"}) ? verdict.rate_per_second : std::nullopt;
 }
 
+// A range widened by `by` on both sides.
+std::pair<double, double> widened(std::pair<double, double> range, double by) {
+  return {range.first - by, range.second + by};
+}
+
 }  // namespace
 
 void ProcessAnalyser::judge(const store::SeriesStore& store, const store::ProcessSeries& s,
@@ -86,9 +91,10 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
     cache.memory.pattern.clear();  // RssAnon absent (old kernel): no memory verdict
     cache.memory_rate.reset();
   }
-  cache.clock.set_range(0, value_range(memory_));
-  cache.clock.set_range(1, value_range(fds_));
+  cache.clock.set_range(0, widened(value_range(memory_), range_tolerance(options_.memory)));
+  cache.clock.set_range(1, widened(value_range(fds_), range_tolerance(options_.fds)));
   cache.clock.analysed(now_s);
+  cache.clock.watching = cache.memory_rate.has_value() || cache.fds_rate.has_value();
   cache.flat = false;
   ++full_analyses_;
 }

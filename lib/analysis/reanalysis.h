@@ -4,10 +4,13 @@
 // window's length. A full analysis reads the window from the store and classifies it (regime.h),
 // O(window). It is redone:
 //   - when there is none (a new series, or one that was too short or flat);
-//   - when a sample left the range of values the last one saw, at most kRecomputesPerMinObserved
-//     times per min_observed (a leak leaves its range on every sample);
-//   - at least every refresh_seconds(), as the window slides: one bucket of the longest window
-//     (1/40 of it), or a quarter of the shortest, whichever is less.
+//   - every min_observed / kRecomputesPerMinObserved (M / 8) while something may be changing: a
+//     sample left the range of values the last analysis saw by more than range_tolerance() (what a
+//     leak at the threshold rate adds in M / 2: smaller moves cannot make a verdict), or the last
+//     verdict was growth (leak, growing: a leak that stops must leave the suspect state within M);
+//   - at least every refresh_seconds() (one bucket of the longest window, 1/40 of it) as the
+//     window slides, which is how often the per-window rates of a series that stays in its range
+//     are refreshed.
 // Used for processes (process_analysis.h) and cgroups (host_analysis.h).
 
 #include <array>
@@ -22,19 +25,23 @@ namespace lw::analysis {
 
 inline constexpr double kRecomputesPerMinObserved = 8;
 inline constexpr double kRefreshesPerLongestWindow = 40;
-inline constexpr double kRefreshesPerShortestWindow = 4;
 
 // The longest a cached analysis is reused while its samples stay in range, in seconds.
 double refresh_seconds(const AnalysisOptions& options);
+
+// How far outside the range of the last analysis a sample must be to count as a move: what a leak
+// at the threshold rate (min_growth_bytes_per_hour) adds in min_observed / 2.
+double range_tolerance(const Thresholds& th);
 
 // What a cached analysis needs to know of itself to tell when it is stale: when it ran, and the
 // range of values it saw on each of up to two channels (a process's memory and FDs).
 struct ReanalysisClock {
   bool valid = false;
-  double analysed_at = 0;  // steady seconds
-  std::array<double, 2> low{};
+  double analysed_at = 0;       // steady seconds
+  std::array<double, 2> low{};  // the range of values it saw, widened by range_tolerance()
   std::array<double, 2> high{};
-  bool moved = false;  // a sample since then fell outside its channel's range
+  bool moved = false;     // a sample since then fell outside its channel's range
+  bool watching = false;  // its verdict was growth: redo it every M / 8 regardless
 
   // Records a channel's latest value: whether it left the range.
   void observe(std::size_t channel, std::optional<std::uint64_t> v) {

@@ -237,7 +237,12 @@ Error bad(const std::string& what) {
 
 std::string serialize_store(const SeriesStore& history, std::string_view boot_id,
                             std::string_view annotations) {
+  // Written after room for the header and sealed in place, into a buffer reserved once: no
+  // doubling reallocations and no copy, so saving costs the snapshot's size once, not three times.
   std::string out;
+  out.reserve(kSnapshotHeaderBytes + history.bytes() + annotations.size() + 4096 +
+              64 * (history.processes().size() + history.cgroups().size()));
+  out.append(kSnapshotHeaderBytes, '\0');
   varint::put_bytes(out, boot_id);
   history.times().serialize(out);
   history.system().serialize(out);
@@ -260,7 +265,8 @@ std::string serialize_store(const SeriesStore& history, std::string_view boot_id
     put_cgroup(out, key, e);
   }
   varint::put_bytes(out, annotations);
-  return seal_snapshot(kStoreFormatVersion, out);
+  seal_snapshot_in_place(kStoreFormatVersion, out);
+  return out;
 }
 
 Status restore_store(SeriesStore& history, std::string_view file_bytes, std::int64_t now_steady_ms,

@@ -88,12 +88,20 @@ std::uint32_t crc32(std::string_view bytes, std::uint32_t crc) {
 std::string seal_snapshot(std::uint32_t format_version, std::string_view payload) {
   std::string out;
   out.reserve(kSnapshotHeaderBytes + payload.size());
-  out.append(kSnapshotMagic);
-  put_le(out, format_version, 4);
-  put_le(out, payload.size(), 8);
-  put_le(out, crc32(payload), 4);
+  out.append(kSnapshotHeaderBytes, '\0');
   out.append(payload);
+  seal_snapshot_in_place(format_version, out);
   return out;
+}
+
+void seal_snapshot_in_place(std::uint32_t format_version, std::string& buffer) {
+  const std::string_view payload = std::string_view(buffer).substr(kSnapshotHeaderBytes);
+  std::string header;
+  header.append(kSnapshotMagic);
+  put_le(header, format_version, 4);
+  put_le(header, payload.size(), 8);
+  put_le(header, crc32(payload), 4);
+  buffer.replace(0, kSnapshotHeaderBytes, header);
 }
 
 Result<std::string_view> open_snapshot(std::string_view file_bytes,

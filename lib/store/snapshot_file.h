@@ -30,6 +30,11 @@ std::uint32_t crc32(std::string_view bytes, std::uint32_t crc = 0);
 // Header + payload, ready for write_file_atomically().
 std::string seal_snapshot(std::uint32_t format_version, std::string_view payload);
 
+// The same without a copy: `buffer` holds kSnapshotHeaderBytes of room followed by the payload,
+// and the header is written into that room. (A history snapshot is as large as the store: a copy
+// would double the daemon's peak memory while it saves.)
+void seal_snapshot_in_place(std::uint32_t format_version, std::string& buffer);
+
 // Validates the container and returns a view of the payload inside file_bytes. Each failure is
 // kMalformed with its own detail: "bad magic", "truncated header", "foreign version",
 // "truncated payload", "trailing bytes", "CRC mismatch".

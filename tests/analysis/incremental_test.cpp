@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -24,8 +25,8 @@ const model::ProcessId kId{4242, 7};
 
 AnalysisOptions options() {
   AnalysisOptions o;
-  o.windows = {std::chrono::minutes(5), std::chrono::minutes(15), std::chrono::minutes(30)};
-  o.window_labels = {"5m", "15m", "30m"};
+  o.windows = {std::chrono::minutes(5), std::chrono::minutes(15), std::chrono::hours(6)};
+  o.window_labels = {"5m", "15m", "6h"};  // refresh: 6h / 40 = 9 min
   o.memory.min_observed_seconds = 300;  // fine interval 37.5 s
   o.memory.warmup_grace_seconds = 60;
   o.fds.min_observed_seconds = 300;
@@ -172,6 +173,24 @@ TEST_CASE("incremental: the cost follows what changed", "[analysis][incremental]
     CHECK(full >= kScans * kStepS / (fine + kStepS) - 2);
     // And it is a leak, from the reused results as from the recomputed ones.
     CHECK(run.state.pattern == "leak");
+  }
+  SECTION("a leak that stops leaves the suspect state within min_observed") {
+    Run run;
+    constexpr int kStop = 720;  // 2 hours of leak (the whole window), then flat
+    std::uint64_t anon = 64 * 1024 * kKiB;
+    for (int n = 0; n <= kStop; ++n) {
+      run.step(scan(n, anon += 64 * kKiB, 20));
+    }
+    REQUIRE(run.state.memory_suspect);
+    std::optional<int> cleared;
+    for (int n = kStop + 1; n < kStop + 120 && !cleared; ++n) {
+      run.step(scan(n, anon, 20));
+      if (!run.state.memory_suspect) {
+        cleared = n;
+      }
+    }
+    REQUIRE(cleared);
+    CHECK((*cleared - kStop) * kStepS <= run.opts.memory.min_observed_seconds);
   }
 }
 
