@@ -27,7 +27,7 @@ AnalysisOptions options() {
   AnalysisOptions o;
   o.windows = {std::chrono::minutes(5), std::chrono::minutes(15), std::chrono::hours(6)};
   o.window_labels = {"5m", "15m", "6h"};  // refresh: 6h / 40 = 9 min
-  o.memory.min_observed_seconds = 300;  // fine interval 37.5 s
+  o.memory.min_observed_seconds = 300;    // fine interval 37.5 s
   o.memory.warmup_grace_seconds = 60;
   o.fds.min_observed_seconds = 300;
   o.fds.min_growth_ratio_per_hour = 0;

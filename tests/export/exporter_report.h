@@ -117,8 +117,8 @@ inline analysis::CgroupReport full_cgroup() {
               .seconds_to_limit = 3500,
               .limit_kind = "cgroup",
               .suspect_since_seconds = std::nullopt,
-           .regime_since_seconds = std::nullopt,
-           .regime_change = {}};
+              .regime_since_seconds = std::nullopt,
+              .regime_change = {}};
   return c;
 }
 
