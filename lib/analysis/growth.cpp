@@ -5,22 +5,11 @@
 #include <cmath>
 #include <limits>
 
+#include "analysis/robust_stats.h"
+
 namespace lw::analysis {
 
 namespace {
-
-// Median of `values` (reordered in place). `values` must not be empty.
-double median_in_place(std::span<double> values) {
-  const std::size_t mid = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
-  const double upper = values[mid];
-  if (values.size() % 2 == 1) {
-    return upper;
-  }
-  const double lower =
-      *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2;
-}
 
 // Theil–Sen over k points given by accessors; the slope buffer lives on the stack for bucket
 // representatives, so the hot path does not allocate.

@@ -66,20 +66,14 @@ void judge_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,
   const double observed = ws.size() >= 2 ? ws.back().t - ws.front().t : 0;
   const RegimeVerdict rv = classify_regime(
       ws, std::max(observed, options.memory.warmup_grace_seconds + 1), options.memory);
-  cache.memory = to_resource(rv.verdict);
-  if (rv.regime.change != Regime::Change::kNone) {
-    cache.memory.regime_since_seconds = now_wall - (now_s - rv.regime.start_t);
-    cache.memory.regime_change = std::string(change_name(rv.regime.change));
-  }
+  cache.memory = to_resource(rv, now_s, now_wall);
   cache.growth_rate.reset();
   if (in_pattern(cache.memory, {"leak", "growing"}) && rv.verdict.rate_per_second &&
       *rv.verdict.rate_per_second > 0) {
     cache.growth_rate = rv.verdict.rate_per_second;
   }
   cache.history = downsample(points, options.history_points);
-  const auto [low, high] = value_range(ws);
-  const double tolerance = range_tolerance(options.memory);
-  cache.clock.set_range(0, {low - tolerance, high + tolerance});
+  cache.clock.set_range(0, value_range(ws), range_tolerance(options.memory));
   cache.clock.analysed(now_s);
   cache.clock.watching = cache.growth_rate.has_value();
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "analysis/growth.h"
-#include "analysis/regime.h"
 #include "analysis/series_view.h"
 
 namespace lw::analysis {
@@ -46,23 +45,8 @@ void track_since(bool suspect, double now_wall, std::optional<double>& since) {
   }
 }
 
-// The regime-aware verdict of one channel as the report carries it, with when its regime began.
-ResourceVerdict to_report(const RegimeVerdict& rv, double now_s, double now_wall) {
-  ResourceVerdict r = to_resource(rv.verdict);
-  if (rv.regime.change != Regime::Change::kNone) {
-    r.regime_since_seconds = now_wall - (now_s - rv.regime.start_t);
-    r.regime_change = std::string(change_name(rv.regime.change));
-  }
-  return r;
-}
-
 std::optional<double> growth_rate(const ResourceVerdict& v, const Verdict& verdict) {
   return in_pattern(v, {"leak", "growing"}) ? verdict.rate_per_second : std::nullopt;
-}
-
-// A range widened by `by` on both sides.
-std::pair<double, double> widened(std::pair<double, double> range, double by) {
-  return {range.first - by, range.second + by};
 }
 
 }  // namespace
@@ -82,8 +66,8 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
   }
   const RegimeVerdict mv = classify_regime(memory_, age, options_.memory);
   const RegimeVerdict fv = classify_regime(fds_, age, options_.fds);
-  cache.memory = to_report(mv, now_s, now_wall);
-  cache.fds = to_report(fv, now_s, now_wall);
+  cache.memory = to_resource(mv, now_s, now_wall);
+  cache.fds = to_resource(fv, now_s, now_wall);
   cache.rate_long = mv.verdict.rate_per_second;
   cache.memory_rate = growth_rate(cache.memory, mv.verdict);
   cache.fds_rate = growth_rate(cache.fds, fv.verdict);
@@ -91,8 +75,8 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
     cache.memory.pattern.clear();  // RssAnon absent (old kernel): no memory verdict
     cache.memory_rate.reset();
   }
-  cache.clock.set_range(0, widened(value_range(memory_), range_tolerance(options_.memory)));
-  cache.clock.set_range(1, widened(value_range(fds_), range_tolerance(options_.fds)));
+  cache.clock.set_range(0, value_range(memory_), range_tolerance(options_.memory));
+  cache.clock.set_range(1, value_range(fds_), range_tolerance(options_.fds));
   cache.clock.analysed(now_s);
   cache.clock.watching = cache.memory_rate.has_value() || cache.fds_rate.has_value();
   cache.flat = false;

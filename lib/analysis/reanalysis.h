@@ -48,9 +48,10 @@ struct ReanalysisClock {
     moved = moved || (v && (static_cast<double>(*v) < low.at(channel) ||
                             static_cast<double>(*v) > high.at(channel)));
   }
-  void set_range(std::size_t channel, std::pair<double, double> range) {
-    low.at(channel) = range.first;
-    high.at(channel) = range.second;
+  // The channel's range, widened by `tolerance` on both sides.
+  void set_range(std::size_t channel, std::pair<double, double> range, double tolerance = 0) {
+    low.at(channel) = range.first - tolerance;
+    high.at(channel) = range.second + tolerance;
   }
   void analysed(double now_s) {
     valid = true;

@@ -13,7 +13,7 @@ constexpr std::size_t kSpreadSamples = 512;
 
 }  // namespace
 
-double median_in_place(std::vector<double>& v) {
+double median_in_place(std::span<double> v) {
   if (v.empty()) {
     return 0;
   }

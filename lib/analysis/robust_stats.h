@@ -11,7 +11,7 @@ namespace lw::analysis {
 
 // The median of `v` (the mean of the two middle values for an even count); 0 when empty.
 // Reorders `v`.
-double median_in_place(std::vector<double>& v);
+double median_in_place(std::span<double> v);
 
 // 1.4826 * median absolute deviation from the median: a robust sigma. Reorders `v`.
 double robust_sigma(std::vector<double>& v);

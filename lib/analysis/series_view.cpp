@@ -68,6 +68,15 @@ ResourceVerdict to_resource(const Verdict& v) {
   return r;
 }
 
+ResourceVerdict to_resource(const RegimeVerdict& rv, double now_s, double now_wall) {
+  ResourceVerdict r = to_resource(rv.verdict);
+  if (rv.regime.change != Regime::Change::kNone) {
+    r.regime_since_seconds = now_wall - (now_s - rv.regime.start_t);
+    r.regime_change = std::string(change_name(rv.regime.change));
+  }
+  return r;
+}
+
 bool in_pattern(const ResourceVerdict& v, std::initializer_list<const char*> names) {
   return std::any_of(names.begin(), names.end(), [&](const char* n) { return v.pattern == n; });
 }

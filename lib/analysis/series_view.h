@@ -12,6 +12,7 @@
 
 #include "analysis/classify.h"
 #include "analysis/options.h"
+#include "analysis/regime.h"
 #include "analysis/report.h"
 #include "store/series_store.h"
 
@@ -58,6 +59,9 @@ std::vector<HistoryPoint> private_history(const store::SeriesStore& store,
                                           std::size_t points);
 
 ResourceVerdict to_resource(const Verdict& v);
+// The same for a regime-aware verdict, with when its regime began (wall seconds; now_s is the
+// steady time the verdict's samples are in).
+ResourceVerdict to_resource(const RegimeVerdict& rv, double now_s, double now_wall);
 bool in_pattern(const ResourceVerdict& v, std::initializer_list<const char*> names);
 
 double wall_seconds(model::WallTime t);
