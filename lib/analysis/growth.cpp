@@ -87,15 +87,19 @@ std::vector<Bucket> bucketize(std::span<const Sample> samples, std::size_t max_b
     scratch.clear();
     double t_sum = 0;
     double lo = std::numeric_limits<double>::infinity();
+    double hi = -std::numeric_limits<double>::infinity();
     for (std::size_t k = i; k < j; ++k) {
       const double v = samples[k].v;
       scratch.push_back(v);
       t_sum += samples[k].t - t0;
       lo = std::min(lo, v);
+      hi = std::max(hi, v);
     }
     const std::size_t count = j - i;
+    // A bucket that held one value (most buckets of a series that moves now and then) needs no
+    // selection.
     out.push_back({.t = t0 + t_sum / static_cast<double>(count),
-                   .median = median_in_place(scratch),
+                   .median = lo == hi ? lo : median_in_place(scratch),
                    .low = lo,
                    .count = count});
     i = j;

@@ -58,14 +58,14 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
   fds_.clear();
   read_channel(store, s.series, store::kPrivateBytes, since, &memory_, nullptr);
   read_channel(store, s.series, store::kFds, since, &fds_, nullptr);
-  const auto memory_rates = window_rates(memory_, now_s, options_);
-  const auto fd_rates = window_rates(fds_, now_s, options_);
+  const RegimeVerdict mv = classify_regime(memory_, age, options_.memory);
+  const RegimeVerdict fv = classify_regime(fds_, age, options_.fds);
+  const auto memory_rates = window_rates(memory_, now_s, options_, mv);
+  const auto fd_rates = window_rates(fds_, now_s, options_, fv);
   cache.rates.clear();
   for (std::size_t w = 0; w < options_.windows.size(); ++w) {
     cache.rates.push_back({options_.window_labels[w], memory_rates[w], fd_rates[w]});
   }
-  const RegimeVerdict mv = classify_regime(memory_, age, options_.memory);
-  const RegimeVerdict fv = classify_regime(fds_, age, options_.fds);
   cache.memory = to_resource(mv, now_s, now_wall);
   cache.fds = to_resource(fv, now_s, now_wall);
   cache.rate_long = mv.verdict.rate_per_second;

@@ -18,9 +18,10 @@ bool ReanalysisClock::due(double now_s, const AnalysisOptions& options) const {
     return true;
   }
   const double since = now_s - analysed_at;
+  const double m = options.memory.min_observed_seconds;
   return since >= refresh_seconds(options) ||
-         ((moved || watching) &&
-          since >= options.memory.min_observed_seconds / kRecomputesPerMinObserved);
+         (watching && since >= m / kRecomputesPerMinObserved) ||
+         (moved && since >= m / kMoveRecomputesPerMinObserved);
 }
 
 }  // namespace lw::analysis

@@ -4,10 +4,13 @@
 // window's length. A full analysis reads the window from the store and classifies it (regime.h),
 // O(window). It is redone:
 //   - when there is none (a new series, or one that was too short or flat);
-//   - every min_observed / kRecomputesPerMinObserved (M / 8) while something may be changing: a
-//     sample left the range of values the last analysis saw by more than range_tolerance() (what a
-//     leak at the threshold rate adds in M / 2: smaller moves cannot make a verdict), or the last
-//     verdict was growth (leak, growing: a leak that stops must leave the suspect state within M);
+//   - every M / 8 (kRecomputesPerMinObserved) while the last verdict was growth (leak, growing): a
+//     leak that stops must leave the suspect state within M;
+//   - every M / 4 (kMoveRecomputesPerMinObserved) while a sample left the range of values the last
+//     analysis saw by more than range_tolerance() (what a leak at the threshold rate adds in M / 2:
+//     smaller moves cannot make a verdict). An onset needs M / 2 of rise to be seen and `leak`
+//     needs M of it, so M / 4 keeps a late onset well inside its 2 M bound, at half the cost of M /
+//     8 on a host where every process moves;
 //   - at least every refresh_seconds() (one bucket of the longest window, 1/40 of it) as the
 //     window slides, which is how often the per-window rates of a series that stays in its range
 //     are refreshed.
@@ -24,6 +27,7 @@
 namespace lw::analysis {
 
 inline constexpr double kRecomputesPerMinObserved = 8;
+inline constexpr double kMoveRecomputesPerMinObserved = 4;
 inline constexpr double kRefreshesPerLongestWindow = 40;
 
 // The longest a cached analysis is reused while its samples stay in range, in seconds.
@@ -40,7 +44,7 @@ struct ReanalysisClock {
   double analysed_at = 0;       // steady seconds
   std::array<double, 2> low{};  // the range of values it saw, widened by range_tolerance()
   std::array<double, 2> high{};
-  bool moved = false;     // a sample since then fell outside its channel's range
+  bool moved = false;  // a sample since then fell outside its channel's range: redo it every M / 4
   bool watching = false;  // its verdict was growth: redo it every M / 8 regardless
 
   // Records a channel's latest value: whether it left the range.

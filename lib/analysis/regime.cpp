@@ -43,8 +43,9 @@ std::vector<FineBucket> fine_buckets(std::span<const Sample> s, double width) {
       values.push_back(s[i].v);
     }
     b.t = t_sum / static_cast<double>(values.size());
-    b.high = *std::max_element(values.begin(), values.end());
-    b.median = median_in_place(values);
+    const auto [low, high] = std::minmax_element(values.begin(), values.end());
+    b.high = *high;
+    b.median = *low == *high ? *high : median_in_place(values);  // one value: nothing to select
     out.push_back(b);
   }
   return out;
@@ -255,6 +256,7 @@ RegimeVerdict classify_regime(std::span<const Sample> samples, double process_ag
                               const Thresholds& th) {
   RegimeVerdict out;
   out.verdict = classify(samples, process_age_seconds, th);
+  out.window_rate = out.verdict.rate_per_second;
   out.regime = current_regime(samples, th);
   if (out.regime.change == Regime::Change::kNone) {
     return out;

@@ -24,6 +24,7 @@
 //     floor for at least min_observed after it (a step, not a leak onset).
 // After a kept split the search repeats inside the newer part, so the last change wins.
 
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -52,6 +53,9 @@ struct RegimeVerdict {
   Verdict verdict;
   Regime regime;
   bool from_regime = false;  // true when `verdict` is the current regime's, not the window's
+  // The whole window's rate (classify()'s robust slope over all the samples), kept when `verdict`
+  // is the regime's: it is the longest window's rate, so nothing computes it twice.
+  std::optional<double> window_rate;
 };
 
 // The regime-aware verdict: classify() over the whole window and over the current regime.

@@ -21,15 +21,35 @@ std::pair<double, double> value_range(std::span<const Sample> s) {
   return {low->v, high->v};
 }
 
-std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,
-                                                const AnalysisOptions& options) {
+namespace {
+
+std::vector<std::optional<double>> rates_of(const std::vector<Sample>& s, double now_s,
+                                            const AnalysisOptions& options,
+                                            const RegimeVerdict* whole) {
   std::vector<std::optional<double>> rates;
   rates.reserve(options.windows.size());
   for (const auto& w : options.windows) {
+    if (whole != nullptr && w.count() == options.longest_ms()) {
+      rates.push_back(whole->window_rate);
+      continue;
+    }
     const double from = now_s - static_cast<double>(w.count()) / 1000.0;
     rates.push_back(robust_slope(samples_since(s, from)));
   }
   return rates;
+}
+
+}  // namespace
+
+std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,
+                                                const AnalysisOptions& options) {
+  return rates_of(s, now_s, options, nullptr);
+}
+
+std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,
+                                                const AnalysisOptions& options,
+                                                const RegimeVerdict& whole) {
+  return rates_of(s, now_s, options, &whole);
 }
 
 std::vector<HistoryPoint> downsample(const std::vector<HistoryPoint>& in, std::size_t n) {

@@ -48,6 +48,11 @@ std::pair<double, double> value_range(std::span<const Sample> s);
 // One robust rate per analysis window, ending at now_s (steady seconds).
 std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,
                                                 const AnalysisOptions& options);
+// The same, where `s` holds exactly the longest window and its rate is already known
+// (RegimeVerdict::window_rate of classify_regime(s)): the longest window is not recomputed.
+std::vector<std::optional<double>> window_rates(const std::vector<Sample>& s, double now_s,
+                                                const AnalysisOptions& options,
+                                                const RegimeVerdict& whole);
 
 // At most n points: the last point of each equal-count stride, with the stride's maximum value,
 // so that spikes stay visible.

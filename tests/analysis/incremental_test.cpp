@@ -118,6 +118,7 @@ TEST_CASE("incremental: recomputed results equal a from-scratch analysis of rand
     const auto scans = random_scans(seed, 240);
     Run live;
     const double fine = live.opts.memory.min_observed_seconds / kRecomputesPerMinObserved;
+    const double move = live.opts.memory.min_observed_seconds / kMoveRecomputesPerMinObserved;
     std::size_t recomputed = 0;
     for (std::size_t n = 0; n < scans.size(); ++n) {
       INFO("scan " << n);
@@ -129,8 +130,11 @@ TEST_CASE("incremental: recomputed results equal a from-scratch analysis of rand
       }
       // A reused result is never older than the bounds.
       CHECK(now_s - cache.analysed_at < refresh_seconds(live.opts) + kStepS);
-      if (cache.moved) {
+      if (cache.watching) {
         CHECK(now_s - cache.analysed_at < fine);
+      }
+      if (cache.moved) {
+        CHECK(now_s - cache.analysed_at < move);
       }
       if (cache.analysed_at != now_s) {
         continue;
@@ -173,6 +177,22 @@ TEST_CASE("incremental: the cost follows what changed", "[analysis][incremental]
     CHECK(full >= kScans * kStepS / (fine + kStepS) - 2);
     // And it is a leak, from the reused results as from the recomputed ones.
     CHECK(run.state.pattern == "leak");
+  }
+  SECTION("a series that leaves its range without growing is re-analysed every min_observed / 4") {
+    Run run;
+    for (int n = 0; n < kScans; ++n) {
+      // An oscillation that widens every scan: always out of range, never growth.
+      const std::uint64_t swing = static_cast<std::uint64_t>(n) * 64 * kKiB;
+      const std::uint64_t anon =
+          512 * 1024 * kKiB + (n % 2 == 0 ? swing : 0) - (n % 2 == 0 ? 0 : swing);
+      run.step(scan(n, anon, 20));
+    }
+    const double move = run.opts.memory.min_observed_seconds / kMoveRecomputesPerMinObserved;
+    const auto full = static_cast<double>(run.analyser.full_analyses());
+    CHECK(run.state.pattern != "leak");
+    CHECK(run.state.pattern != "growing");
+    CHECK(full <= kScans * kStepS / move + 2);
+    CHECK(full >= kScans * kStepS / (move + kStepS) - 2);
   }
   SECTION("a leak that stops leaves the suspect state within min_observed") {
     Run run;
