@@ -48,13 +48,20 @@ bool exported(const model::CgroupSample& c, const AnalysisOptions::Cgroups& o) {
          (c.processes > 0 || big || c.path == "/" || c.oom_kill_events.value_or(0) > 0);
 }
 
-// The full analysis of a cgroup's working set over the longest window, into its cache.
+// Cgroups judged but not exported: those with a limit, whose growth a process's time to that
+// limit needs (a limited slice or pod cgroup often holds no process itself).
+bool limited(const model::CgroupSample& c) {
+  return c.limit_bytes.has_value() || c.high_bytes.has_value();
+}
+
+// The full analysis of a cgroup's unreclaimable memory over the longest window, into its cache.
+// Rate and headroom are of the same quantity (README "Headroom").
 void judge_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,
                   std::int64_t now_ms, double now_wall, const AnalysisOptions& options,
                   CgroupAnalysisCache& cache) {
   std::vector<Sample> ws;
   std::vector<HistoryPoint> points;
-  read_channel(store, s.series, store::kWorkingSetBytes,
+  read_channel(store, s.series, store::kUnreclaimableBytes,
                store.seq_since(now_ms - options.longest_ms()), &ws, &points);
   const double now_s = static_cast<double>(now_ms) / 1000.0;
   const auto rates = window_rates(ws, now_s, options);
@@ -72,10 +79,11 @@ void judge_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,
       *rv.verdict.rate_per_second > 0) {
     cache.growth_rate = rv.verdict.rate_per_second;
   }
+  cache.unreclaimable_rate = ws.size() >= 3 ? rv.verdict.rate_per_second : std::nullopt;
   cache.history = downsample(points, options.history_points);
   cache.clock.set_range(0, value_range(ws), range_tolerance(options.memory));
   cache.clock.analysed(now_s);
-  cache.clock.watching = cache.growth_rate.has_value();
+  cache.clock.watching = cache.growth_rate.has_value() || cache.unreclaimable_rate.value_or(0) > 0;
 }
 
 CgroupReport analyse_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,
@@ -89,16 +97,17 @@ CgroupReport analyse_cgroup(const store::SeriesStore& store, const store::Cgroup
   r.sample = c;
   r.effective_limit_bytes = h.limit;
   CgroupAnalysisCache& cache = state.cache;
-  cache.clock.observe(0, c.working_set_bytes());
+  cache.clock.observe(0, c.unreclaimable_bytes());
   if (cache.clock.due(static_cast<double>(now_ms) / 1000.0, options)) {
     judge_cgroup(store, s, now_ms, now_wall, options, cache);
   }
   r.rates = cache.rates;
   r.memory = cache.memory;
   r.history = cache.history;
-  if (cache.growth_rate && h.bytes) {
-    r.memory.seconds_to_limit = *h.bytes / *cache.growth_rate;
-    r.memory.limit_kind = "cgroup";
+  r.memory.headroom = h.terms;
+  if (cache.growth_rate && h.terms) {
+    r.memory.seconds_to_limit = h.terms->headroom_bytes / *cache.growth_rate;
+    r.memory.limit_kind = h.terms->limit_kind;
   }
   if (!r.memory.suspect) {
     state.suspect_since.reset();
@@ -110,6 +119,13 @@ CgroupReport analyse_cgroup(const store::SeriesStore& store, const store::Cgroup
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> host_swap_free(const model::SystemSample& sys) {
+  if (!sys.meminfo) {
+    return std::nullopt;
+  }
+  return sys.meminfo->swap_free_bytes;
+}
 
 SystemReport analyse_system(const store::SeriesStore& store, const model::Snapshot& snap,
                             std::int64_t now_ms, const AnalysisOptions& options) {
@@ -137,19 +153,25 @@ std::vector<CgroupReport> analyse_cgroups(const store::SeriesStore& store,
                                           const model::Snapshot& snap, std::int64_t now_ms,
                                           const AnalysisOptions& options, VerdictState& state,
                                           std::uint64_t* skipped) {
-  const CgroupIndex index(snap.cgroups);
+  const CgroupIndex index(snap.cgroups, host_swap_free(snap.system));
   const double now_wall = wall_seconds(snap.wall_time);
   std::vector<CgroupReport> all;
   for (const auto& [key, s] : store.cgroups()) {
     if (!s.present) {
       continue;
     }
-    if (!exported(s.last, options.cgroups)) {
+    const bool shown = exported(s.last, options.cgroups);
+    if (!shown) {
       ++*skipped;
-      continue;
+      if (!limited(s.last)) {
+        continue;
+      }
     }
-    all.push_back(analyse_cgroup(store, s, index.headroom_of(s.last.path), now_ms, now_wall,
-                                 options, state.cgroups[key]));
+    CgroupReport r = analyse_cgroup(store, s, index.headroom_of(s.last.path), now_ms, now_wall,
+                                    options, state.cgroups[key]);
+    if (shown) {
+      all.push_back(std::move(r));
+    }
   }
   if (all.size() > options.cgroups.max_exported) {
     std::sort(all.begin(), all.end(), [](const CgroupReport& a, const CgroupReport& b) {

@@ -25,17 +25,36 @@ struct WindowRate {
   std::optional<double> fds_per_second;
 };
 
+// The terms of a memory headroom (README "Headroom"), for the page and the JSON: the cgroup whose
+// limit is tightest, that limit, and what its unreclaimable memory is made of. Bytes.
+//   unreclaimable = charged - active_file - inactive_file - slab_reclaimable + dirty + writeback
+//                   + swap_used                       (file terms capped at the file lists' size)
+//   headroom      = limit - (unreclaimable - swap_used) + swap_room
+struct HeadroomTerms {
+  std::string cgroup;               // sanitised path of the cgroup whose limit binds
+  std::string limit_kind;           // "cgroup" (memory.max, v1 limit) or "cgroup_high"
+  std::uint64_t limit_bytes = 0;    // that limit
+  std::uint64_t charged_bytes = 0;  // v2 memory.current; v1 total_rss + total_cache
+  std::optional<std::uint64_t> active_file_bytes, inactive_file_bytes, slab_reclaimable_bytes,
+      dirty_bytes, writeback_bytes, swap_used_bytes;  // absent: the kernel did not print it
+  std::uint64_t unreclaimable_bytes = 0;
+  std::optional<std::uint64_t> swap_room_bytes;  // swap the cgroup may still fill; absent: none
+  double headroom_bytes = 0;                     // never negative
+};
+
 struct ResourceVerdict {
   std::string pattern = "flat";  // one of kPatternNames; "" when not judged yet
   double score = 0;              // 0..1
   bool suspect = false;
   std::optional<double> seconds_to_limit;
-  std::string limit_kind;                       // "cgroup", "system" (memory) or "nofile" (fds)
+  // "cgroup", "cgroup_high", "system" (memory) or "nofile" (fds)
+  std::string limit_kind;
   std::optional<double> suspect_since_seconds;  // wall time it was first flagged (this episode)
   // When the series' current regime began (wall seconds) and what began it ("onset", "stop",
   // "jump"; see regime.h); unset when the whole window is one regime.
   std::optional<double> regime_since_seconds;
   std::string regime_change;
+  std::optional<HeadroomTerms> headroom;  // memory with a cgroup limit: how it was computed
 };
 
 // A compact history for sparklines and the JSON API: wall time (s) and value.
@@ -88,9 +107,9 @@ struct CgroupReport {
   std::string container_id;
   model::CgroupSample sample;                          // raw values from the last scan
   std::optional<std::uint64_t> effective_limit_bytes;  // tightest of it and its ancestors
-  std::vector<WindowRate> rates;                       // working-set growth per window
-  ResourceVerdict memory;
-  std::vector<HistoryPoint> history;  // working set, downsampled
+  std::vector<WindowRate> rates;                       // unreclaimable growth per window
+  ResourceVerdict memory;             // of its unreclaimable memory; memory.headroom when limited
+  std::vector<HistoryPoint> history;  // unreclaimable bytes, downsampled
 };
 
 struct SystemReport {

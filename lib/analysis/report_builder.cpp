@@ -13,15 +13,22 @@ namespace lw::analysis {
 
 namespace {
 
-// Memory time to limit: the tightest cgroup headroom, else the host's MemAvailable.
-void memory_time_to_limit(double rate, const Headroom& h,
+// Memory time to limit of a growing process (SPEC: present only while it grows). With a cgroup
+// limit: the headroom of the tightest limit divided by that cgroup's unreclaimable growth, so a
+// neighbour's leak shortens it too and page cache does not. When that cgroup is not growing as a
+// whole (a neighbour shrinks while this process grows, or it was not judged yet), the process's
+// own rate stands in: its growth is part of the cgroup's, and a neighbour's shrinking is not
+// something to count on. Without a cgroup limit: the host's MemAvailable at the process's rate.
+void memory_time_to_limit(double rate, const Headroom& h, std::optional<double> cgroup_rate,
                           std::optional<std::uint64_t> mem_available, ResourceVerdict& v) {
   if (rate <= 0) {
     return;
   }
-  if (h.bytes) {
-    v.seconds_to_limit = *h.bytes / rate;
-    v.limit_kind = "cgroup";
+  if (h.terms) {
+    const double divisor = cgroup_rate.value_or(0) > 0 ? *cgroup_rate : rate;
+    v.seconds_to_limit = h.terms->headroom_bytes / divisor;
+    v.limit_kind = h.terms->limit_kind;
+    v.headroom = h.terms;
   } else if (mem_available) {
     v.seconds_to_limit = static_cast<double>(*mem_available) / rate;
     v.limit_kind = "system";
@@ -124,9 +131,17 @@ std::vector<model::SmapsRequest> ReportBuilder::plan_smaps(const store::SeriesSt
   return analysis::plan_smaps(snap.processes, store, verdicts_, options_.smaps_top_k);
 }
 
+std::optional<double> ReportBuilder::unreclaimable_rate(const Headroom& h) const {
+  if (h.binding == nullptr) {
+    return std::nullopt;
+  }
+  const auto it = verdicts_.cgroups.find(store::cgroup_key(*h.binding));
+  return it == verdicts_.cgroups.end() ? std::nullopt : it->second.cache.unreclaimable_rate;
+}
+
 void ReportBuilder::analyse_processes(const store::SeriesStore& store, const model::Snapshot& snap,
                                       Report& report) {
-  const CgroupIndex cgroups(snap.cgroups);
+  const CgroupIndex cgroups(snap.cgroups, host_swap_free(snap.system));
   const std::int64_t now_ms = store::SeriesStore::to_ms(snap.taken_at);
   const double now_wall = wall_seconds(snap.wall_time);
   ProcessAnalyser analyser(options_);
@@ -134,7 +149,8 @@ void ReportBuilder::analyse_processes(const store::SeriesStore& store, const mod
   for (const auto& [id, s] : store.processes()) {
     ProcessAnalysis a = analyser.analyse(store, s, verdicts_.processes[id], now_ms, now_wall);
     if (a.memory_rate) {
-      memory_time_to_limit(*a.memory_rate, cgroups.headroom_of(s.last.cgroup),
+      const Headroom h = cgroups.headroom_of(s.last.cgroup);
+      memory_time_to_limit(*a.memory_rate, h, unreclaimable_rate(h),
                            report.system.mem_available_bytes, a.report.memory);
     }
     report.processes.push_back(std::move(a.report));

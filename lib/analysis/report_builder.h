@@ -8,9 +8,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "analysis/headroom.h"
 #include "analysis/oom_tracker.h"
 #include "analysis/options.h"
 #include "analysis/process_analysis.h"
@@ -46,6 +48,8 @@ class ReportBuilder {
  private:
   void analyse_processes(const store::SeriesStore& store, const model::Snapshot& snap,
                          Report& report);
+  // The unreclaimable growth of the cgroup whose limit binds (judged by analyse_cgroups).
+  std::optional<double> unreclaimable_rate(const Headroom& h) const;
   void mark_tracked(const store::SeriesStore& store, std::int64_t now_ms, Report& report) const;
 
   AnalysisOptions options_;

@@ -31,12 +31,15 @@ struct ProcessAnalysisCache {
   std::optional<double> rate_long;
 };
 
-// The same for a cgroup (host_analysis.cpp); channel 0: working set.
+// The same for a cgroup (host_analysis.cpp); channel 0: unreclaimable bytes.
 struct CgroupAnalysisCache {
   ReanalysisClock clock;
   std::vector<WindowRate> rates;
   ResourceVerdict memory;
   std::optional<double> growth_rate;  // bytes/s, leak or growing only
+  // bytes/s of unreclaimable memory in the current regime, whatever the pattern: what the time to
+  // limit of a growing process in this cgroup divides by (report_builder.cpp).
+  std::optional<double> unreclaimable_rate;
   std::vector<HistoryPoint> history;
 };
 

@@ -9,7 +9,7 @@ namespace lw::cgroup {
 
 namespace {
 
-constexpr std::array<keyed::Field<MemoryStat>, 9> kStatFields{{
+constexpr std::array<keyed::Field<MemoryStat>, 12> kStatFields{{
     {"anon", &MemoryStat::anon_bytes},
     {"file", &MemoryStat::file_bytes},
     {"kernel", &MemoryStat::kernel_bytes},
@@ -19,6 +19,9 @@ constexpr std::array<keyed::Field<MemoryStat>, 9> kStatFields{{
     {"inactive_file", &MemoryStat::inactive_file_bytes},
     {"active_file", &MemoryStat::active_file_bytes},
     {"file_mapped", &MemoryStat::file_mapped_bytes},
+    {"slab_reclaimable", &MemoryStat::slab_reclaimable_bytes},
+    {"file_dirty", &MemoryStat::file_dirty_bytes},
+    {"file_writeback", &MemoryStat::file_writeback_bytes},
 }};
 
 constexpr std::array<keyed::Field<MemoryEvents>, 6> kEventFields{{

@@ -27,7 +27,10 @@ Result<MemoryLimit> parse_memory_limit(std::string_view text, std::string_view f
 
 // The memory.stat keys we keep (flat keyed, bytes). nullopt when the kernel does not print the key:
 // anon/file/shmem/file_mapped/active_file/inactive_file/sock since 4.5-4.6, anon_thp since 4.8,
-// kernel (all kernel memory: stacks, slab, page tables, ...) only since 5.18.
+// kernel (all kernel memory: stacks, slab, page tables, ...) only since 5.18; slab_reclaimable
+// since 4.14 (before it, "slab_reclaimable" was absent and reclaimable slab is not subtracted);
+// file_dirty and file_writeback since 4.7. The headroom terms (analysis/headroom.h) use
+// active_file, inactive_file, slab_reclaimable, file_dirty and file_writeback.
 struct MemoryStat {
   std::optional<std::uint64_t> anon_bytes;
   std::optional<std::uint64_t> file_bytes;
@@ -38,6 +41,9 @@ struct MemoryStat {
   std::optional<std::uint64_t> inactive_file_bytes;
   std::optional<std::uint64_t> active_file_bytes;
   std::optional<std::uint64_t> file_mapped_bytes;
+  std::optional<std::uint64_t> slab_reclaimable_bytes;
+  std::optional<std::uint64_t> file_dirty_bytes;
+  std::optional<std::uint64_t> file_writeback_bytes;
 };
 
 // Unknown keys are ignored; any line that is not "<key> <u64>" is kMalformed

@@ -16,7 +16,7 @@ MemoryLimit v1_limit(std::uint64_t value) {
   return value;
 }
 
-constexpr std::array<keyed::Field<V1MemoryStat>, 8> kStatFields{{
+constexpr std::array<keyed::Field<V1MemoryStat>, 10> kStatFields{{
     {"total_rss", &V1MemoryStat::total_rss_bytes},
     {"total_cache", &V1MemoryStat::total_cache_bytes},
     {"total_shmem", &V1MemoryStat::total_shmem_bytes},
@@ -25,6 +25,8 @@ constexpr std::array<keyed::Field<V1MemoryStat>, 8> kStatFields{{
     {"total_active_file", &V1MemoryStat::total_active_file_bytes},
     {"total_mapped_file", &V1MemoryStat::total_mapped_file_bytes},
     {"total_rss_huge", &V1MemoryStat::total_rss_huge_bytes},
+    {"total_dirty", &V1MemoryStat::total_dirty_bytes},
+    {"total_writeback", &V1MemoryStat::total_writeback_bytes},
 }};
 
 // memory.oom_control as printed; the two flags are checked to be 0 or 1 afterwards.

@@ -40,7 +40,9 @@ struct V1MemoryStat {
   std::optional<std::uint64_t> total_inactive_file_bytes;
   std::optional<std::uint64_t> total_active_file_bytes;
   std::optional<std::uint64_t> total_mapped_file_bytes;
-  std::optional<std::uint64_t> total_rss_huge_bytes;  // anonymous transparent huge pages
+  std::optional<std::uint64_t> total_rss_huge_bytes;   // anonymous transparent huge pages
+  std::optional<std::uint64_t> total_dirty_bytes;      // file pages waiting to be written
+  std::optional<std::uint64_t> total_writeback_bytes;  // file pages being written
   // Outer optional: the key was printed. Inner MemoryLimit: nullopt = unlimited (same threshold
   // as parse_v1_limit). This is the tightest limit of the cgroup and its ancestors.
   std::optional<MemoryLimit> hierarchical_memory_limit;

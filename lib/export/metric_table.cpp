@@ -87,8 +87,12 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
      "1 for the current growth pattern of the private memory of the process",
      kProcessPatternLabels},
     {M::kProcessSecondsToLimit, "leakwatch_process_seconds_to_limit", kGauge,
-     "Seconds until the process reaches the tightest limit at its current growth rate; absent "
-     "when not growing",
+     "Seconds until the process reaches the tightest limit; absent when not growing. Under a "
+     "cgroup limit (limit=cgroup: memory.max or v1 limit_in_bytes; cgroup_high: memory.high when "
+     "tighter): headroom = limit - unreclaimable memory (page cache and reclaimable slab count as "
+     "free, dirty and writeback pages do not) plus the swap the cgroup may still use, divided by "
+     "the growth of that cgroup's unreclaimable memory; limit=system: MemAvailable at the "
+     "process's rate",
      kProcessLimitLabels},
     {M::kProcessSiblingOutlier, "leakwatch_process_sibling_outlier", kGauge,
      "1 when the process stands out from its group's siblings (far above their median or "
@@ -133,12 +137,16 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
      "leakwatch_cgroup_memory_pressure_waiting_seconds_total", kCounter,
      "Time some task of the cgroup waited on memory (PSI some)", kCgroupLabels},
     {M::kCgroupMemoryGrowthBytesPerSecond, "leakwatch_cgroup_memory_growth_bytes_per_second",
-     kGauge, "Robust growth rate of the cgroup's working set over the window", kCgroupWindowLabels},
+     kGauge,
+     "Robust growth rate of the cgroup's unreclaimable memory (usage minus page cache and "
+     "reclaimable slab, plus dirty, writeback and swap) over the window",
+     kCgroupWindowLabels},
     {M::kCgroupLeakSuspect, "leakwatch_cgroup_leak_suspect", kGauge,
-     "1 when the cgroup's memory grows like a leak, else 0", kCgroupLabels},
+     "1 when the cgroup's unreclaimable memory grows like a leak, else 0", kCgroupLabels},
     {M::kCgroupSecondsToLimit, "leakwatch_cgroup_seconds_to_limit", kGauge,
-     "Seconds until the cgroup reaches its effective limit at its current growth rate; absent "
-     "when not growing or unlimited",
+     "Seconds until the cgroup's unreclaimable memory reaches the tightest limit of it and its "
+     "ancestors (plus the swap it may still use) at its current growth rate; absent when not "
+     "growing or unlimited",
      kCgroupLabels},
 
     {M::kSystemMemoryTotalBytes, "leakwatch_system_memory_total_bytes", kGauge, "MemTotal, bytes",

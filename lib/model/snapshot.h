@@ -6,6 +6,7 @@
 // It uses the parsed-file structs of lib/procfs (Meminfo, Vmstat, Pressure, SmapsRollup, OomLine),
 // which are plain data too.
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <compare>
@@ -79,17 +80,21 @@ struct CgroupSample {
   std::string container_id;  // docker/containerd/cri-o/podman/kubepods id from the path ("" none)
   std::uint64_t inode = 0;   // with path, identifies the cgroup (a re-created cgroup is new)
   CgroupVersion version = CgroupVersion::kV2;
-  std::optional<std::uint64_t> usage_bytes;          // memory.current / memory.usage_in_bytes
-  std::optional<std::uint64_t> anon_bytes;           // stat anon / total_rss
-  std::optional<std::uint64_t> file_bytes;           // stat file / total_cache
-  std::optional<std::uint64_t> shmem_bytes;          // stat shmem / total_shmem
-  std::optional<std::uint64_t> kernel_bytes;         // stat kernel (v2, 5.18+)
-  std::optional<std::uint64_t> sock_bytes;           // stat sock (v2)
-  std::optional<std::uint64_t> anon_thp_bytes;       // stat anon_thp / total_rss_huge
-  std::optional<std::uint64_t> inactive_file_bytes;  // stat inactive_file / total_inactive_file
-  std::optional<std::uint64_t> swap_bytes;           // memory.swap.current / total_swap
-  std::optional<std::uint64_t> limit_bytes;          // memory.max / memory.limit_in_bytes
-  std::optional<std::uint64_t> high_bytes;           // memory.high (v2)
+  std::optional<std::uint64_t> usage_bytes;             // memory.current / memory.usage_in_bytes
+  std::optional<std::uint64_t> anon_bytes;              // stat anon / total_rss
+  std::optional<std::uint64_t> file_bytes;              // stat file / total_cache
+  std::optional<std::uint64_t> shmem_bytes;             // stat shmem / total_shmem
+  std::optional<std::uint64_t> kernel_bytes;            // stat kernel (v2, 5.18+)
+  std::optional<std::uint64_t> sock_bytes;              // stat sock (v2)
+  std::optional<std::uint64_t> anon_thp_bytes;          // stat anon_thp / total_rss_huge
+  std::optional<std::uint64_t> inactive_file_bytes;     // stat inactive_file / total_inactive_file
+  std::optional<std::uint64_t> active_file_bytes;       // stat active_file / total_active_file
+  std::optional<std::uint64_t> slab_reclaimable_bytes;  // stat slab_reclaimable (v2 only)
+  std::optional<std::uint64_t> dirty_bytes;             // stat file_dirty / total_dirty
+  std::optional<std::uint64_t> writeback_bytes;         // stat file_writeback / total_writeback
+  std::optional<std::uint64_t> swap_bytes;              // memory.swap.current / total_swap
+  std::optional<std::uint64_t> limit_bytes;             // memory.max / memory.limit_in_bytes
+  std::optional<std::uint64_t> high_bytes;              // memory.high (v2)
   std::optional<std::uint64_t> swap_limit_bytes;  // memory.swap.max / memory.memsw.limit_in_bytes
   std::optional<std::uint64_t> oom_events;        // memory.events oom (v2)
   std::optional<std::uint64_t> oom_kill_events;   // memory.events oom_kill / oom_control oom_kill
@@ -104,6 +109,34 @@ struct CgroupSample {
     }
     const std::uint64_t inactive = inactive_file_bytes.value_or(0);
     return *usage_bytes > inactive ? *usage_bytes - inactive : 0;
+  }
+
+  // The memory the limit charges, in RAM: v2 memory.current; v1 total_rss + total_cache from
+  // memory.stat (the kernel documentation's advice over the fuzzy usage_in_bytes), falling back
+  // to usage_in_bytes when those keys are missing.
+  std::optional<std::uint64_t> charged_bytes() const {
+    if (version == CgroupVersion::kV1 && anon_bytes && file_bytes) {
+      return *anon_bytes + *file_bytes;
+    }
+    return usage_bytes;
+  }
+
+  // What the kernel cannot reclaim before it OOM-kills (README "Headroom"): charged memory minus
+  // the file LRU lists and reclaimable slab, with dirty and writeback file pages counted back
+  // (they must be written first), plus swap used (swapping anon out does not free it). Shmem and
+  // tmpfs pages sit on the anon lists, so they stay. Never negative; absent without a usage.
+  std::optional<std::uint64_t> unreclaimable_bytes() const {
+    const auto charged = charged_bytes();
+    if (!charged) {
+      return std::nullopt;
+    }
+    const std::uint64_t file_lists =
+        active_file_bytes.value_or(0) + inactive_file_bytes.value_or(0);
+    const std::uint64_t stuck =
+        std::min(file_lists, dirty_bytes.value_or(0) + writeback_bytes.value_or(0));
+    const std::uint64_t reclaimable = file_lists - stuck + slab_reclaimable_bytes.value_or(0);
+    const std::uint64_t in_memory = *charged > reclaimable ? *charged - reclaimable : 0;
+    return in_memory + swap_bytes.value_or(0);
   }
 };
 

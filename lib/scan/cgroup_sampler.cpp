@@ -245,6 +245,10 @@ CgroupSampler::Outcome CgroupSampler::sample_v2(int dir, bool is_root, model::Cg
     out.sock_bytes = stat->sock_bytes;
     out.anon_thp_bytes = stat->anon_thp_bytes;
     out.inactive_file_bytes = stat->inactive_file_bytes;
+    out.active_file_bytes = stat->active_file_bytes;
+    out.slab_reclaimable_bytes = stat->slab_reclaimable_bytes;
+    out.dirty_bytes = stat->file_dirty_bytes;
+    out.writeback_bytes = stat->file_writeback_bytes;
   }
   out.limit_bytes = flatten(files.read("memory.max", need, parse_max));
   out.high_bytes = flatten(files.read("memory.high", need, parse_high));
@@ -280,6 +284,9 @@ CgroupSampler::Outcome CgroupSampler::sample_v1(int dir, model::CgroupSample& ou
     out.anon_thp_bytes = stat->total_rss_huge_bytes;
     out.inactive_file_bytes = stat->total_inactive_file_bytes;
     out.swap_bytes = stat->total_swap_bytes;
+    out.active_file_bytes = stat->total_active_file_bytes;
+    out.dirty_bytes = stat->total_dirty_bytes;
+    out.writeback_bytes = stat->total_writeback_bytes;
   }
   out.limit_bytes = flatten(files.read("memory.limit_in_bytes", Need::kRequired, parse_limit_v1));
   // Absent without swap accounting. Note: this limits memory + swap together, not swap alone.

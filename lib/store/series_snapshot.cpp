@@ -59,13 +59,28 @@ auto smaps_fields(Smaps& s) {
                     &s.swap_pss_bytes,      &s.anon_huge_pages_bytes};
 }
 
-// The optional u64 fields of CgroupSample, in declaration order (the payload's order).
+// The optional u64 fields of CgroupSample in the payload's order (the four headroom terms last).
 template <typename Sample>
 auto cgroup_fields(Sample& c) {
-  return std::array{&c.usage_bytes,  &c.anon_bytes,      &c.file_bytes,     &c.shmem_bytes,
-                    &c.kernel_bytes, &c.sock_bytes,      &c.anon_thp_bytes, &c.inactive_file_bytes,
-                    &c.swap_bytes,   &c.limit_bytes,     &c.high_bytes,     &c.swap_limit_bytes,
-                    &c.oom_events,   &c.oom_kill_events, &c.failcnt};
+  return std::array{&c.usage_bytes,
+                    &c.anon_bytes,
+                    &c.file_bytes,
+                    &c.shmem_bytes,
+                    &c.kernel_bytes,
+                    &c.sock_bytes,
+                    &c.anon_thp_bytes,
+                    &c.inactive_file_bytes,
+                    &c.swap_bytes,
+                    &c.limit_bytes,
+                    &c.high_bytes,
+                    &c.swap_limit_bytes,
+                    &c.oom_events,
+                    &c.oom_kill_events,
+                    &c.failcnt,
+                    &c.active_file_bytes,
+                    &c.slab_reclaimable_bytes,
+                    &c.dirty_bytes,
+                    &c.writeback_bytes};
 }
 
 void put_process(std::string& out, const ProcessSeries& e) {

@@ -9,7 +9,7 @@
 // restore_store() reads it back, all or nothing. Values are bytes (format 1 stored KiB and the
 // verdict state inline; a format-1 file is discarded with one warning, like any foreign version).
 //
-// Payload, format 2 (every integer a LEB128 varint, signed ones zigzag; "opt" is a 0/1 tag and,
+// Payload, format 3 (every integer a LEB128 varint, signed ones zigzag; "opt" is a 0/1 tag and,
 // when 1, the value; a double is its IEEE-754 bits as a u64; "bytes" is a length and the bytes):
 //   bytes boot_id                the writer's /proc/sys/kernel/random/boot_id ("" = unknown)
 //   TimeIndex::serialize         next seq, count, steady/wall deltas
@@ -24,9 +24,9 @@
 //     opt smaps_rollup: 10 x opt u64 (SmapsRollup field order), then i64 smaps_wall_ms
 //     CompressedSeries<5>
 //   u64 cgroup count, then per cgroup (map order):
-//     bytes key, bytes path, unit, u64 inode, u64 version (0 v1, 1 v2), 15 x opt u64 (CgroupSample
-//     field order), opt pressure (opt some, opt full: f64 avg10, avg60, avg300, u64 total_us),
-//     u64 processes, CompressedSeries<3>, u64 last_seen_seq, u64 present
+//     bytes key, bytes path, unit, u64 inode, u64 version (0 v1, 1 v2), 19 x opt u64 (CgroupSample
+//     field order, see cgroup_fields()), opt pressure (opt some, opt full: f64 avg10, avg60,
+//     avg300, u64 total_us), u64 processes, CompressedSeries<3>, u64 last_seen_seq, u64 present
 //   bytes annotations
 // and nothing after it.
 //
@@ -48,7 +48,9 @@ namespace lw::store {
 
 // Bump on any change of the payload layout above: an older or newer file is then discarded
 // (one warning) instead of being misread.
-inline constexpr std::uint32_t kStoreFormatVersion = 2;
+// Format 3: the cgroup series' channel 1 holds unreclaimable bytes (was the working set) and the
+// cgroup sample has four more fields (the headroom terms).
+inline constexpr std::uint32_t kStoreFormatVersion = 3;
 
 // Whether a process (pid, starttime) still exists now.
 using StillRunning = std::function<bool(const model::ProcessId&)>;

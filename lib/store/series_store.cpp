@@ -168,7 +168,7 @@ void SeriesStore::append_cgroups(const model::Snapshot& snap, std::uint64_t seq,
     s.last = c;
     s.present = true;
     s.last_seen_seq = seq;
-    s.series.append(seq, {c.usage_bytes, c.working_set_bytes(), c.anon_bytes});
+    s.series.append(seq, {c.usage_bytes, c.unreclaimable_bytes(), c.anon_bytes});
   }
   const std::int64_t grace_ms = options_.dead_grace.count();
   const std::uint64_t oldest = times_.oldest_seq();

@@ -36,7 +36,8 @@ enum ProcessChannel : std::size_t {
 inline constexpr std::size_t kProcessChannels = 5;
 
 // Channels of a cgroup series.
-enum CgroupChannel : std::size_t { kUsageBytes = 0, kWorkingSetBytes = 1, kCgroupAnonBytes = 2 };
+// kUnreclaimableBytes: CgroupSample::unreclaimable_bytes(), what headroom and its rate are of.
+enum CgroupChannel : std::size_t { kUsageBytes = 0, kUnreclaimableBytes = 1, kCgroupAnonBytes = 2 };
 inline constexpr std::size_t kCgroupChannels = 3;
 
 // Channels of the host series.

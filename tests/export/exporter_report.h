@@ -43,7 +43,8 @@ inline analysis::ProcessReport tracked_leaky_process() {
               .limit_kind = "cgroup",
               .suspect_since_seconds = kNow - 600,
               .regime_since_seconds = kNow - 1800,
-              .regime_change = "onset"};
+              .regime_change = "onset",
+              .headroom = std::nullopt};
   p.fds = {.pattern = "growing",
            .score = 0.5,
            .suspect = false,
@@ -51,7 +52,8 @@ inline analysis::ProcessReport tracked_leaky_process() {
            .limit_kind = "nofile",
            .suspect_since_seconds = std::nullopt,
            .regime_since_seconds = std::nullopt,
-           .regime_change = {}};
+           .regime_change = {},
+           .headroom = std::nullopt};
   p.sibling_outlier = true;
   return p;
 }
@@ -118,7 +120,8 @@ inline analysis::CgroupReport full_cgroup() {
               .limit_kind = "cgroup",
               .suspect_since_seconds = std::nullopt,
               .regime_since_seconds = std::nullopt,
-              .regime_change = {}};
+              .regime_change = {},
+              .headroom = std::nullopt};
   return c;
 }
 

@@ -14,12 +14,20 @@
 //   --mode oom        grows --rate bytes/s until the kernel kills it
 //   --mode lateleak   holds --base MiB flat (re-reading it, so it stays resident) for
 //                     --flat-seconds s, prints "onset", then grows --rate bytes/s, never frees
+//   --mode cachefill  holds --base MiB anon flat; writes a --cache-file MiB file in --dir
+//                     (default /var/tmp; unlinked at once, so nothing is left behind), flushing
+//                     every 4 MiB, then reads it round and round at --rate bytes/s: page cache
+//                     that fills its cgroup while the process's own memory stays flat
+//   --mode shmleak    writes --rate bytes/s into an unlinked file in --dir (default /dev/shm):
+//                     tmpfs pages charged to its cgroup, none in its own RSS; prints "full" and
+//                     exits 4 if a write fails (the cgroup or the tmpfs is full)
 //   --mode idle       does nothing
 // --name sets the comm (prctl PR_SET_NAME), including hostile names (given as raw bytes).
 // --tick is the update period in ms (default 50). Time in this program is real time: the tests
 // compress the daemon's durations, not the workload's clock.
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -52,6 +60,8 @@ struct Options {
   int fds = 0;
   double file_mib = 0;
   double huge_mib = 0;
+  double cache_file_mib = 0;
+  std::string dir;
   int tick_ms = 50;
 };
 
@@ -128,6 +138,10 @@ bool parse(int argc, char** argv, Options& o) {
       o.file_mib = std::atof(v);
     } else if (a == "--huge") {
       o.huge_mib = std::atof(v);
+    } else if (a == "--cache-file") {
+      o.cache_file_mib = std::atof(v);
+    } else if (a == "--dir") {
+      o.dir = v;
     } else if (a == "--tick") {
       o.tick_ms = std::atoi(v);
     } else {
@@ -175,6 +189,63 @@ struct FileMap {
   }
 };
 
+// An unlinked file in `dir` for cachefill and shmleak: it vanishes with the process, even when
+// the OOM killer ends it.
+int unlinked_file(const std::string& dir) {
+  std::string path = dir + "/lw-workload-XXXXXX";
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) {
+    std::perror("mkstemp");
+    std::exit(3);
+  }
+  ::unlink(path.c_str());
+  return fd;
+}
+
+void write_fully(int fd, const char* data, std::size_t n, off_t off) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, data, n, off);
+    if (w < 0) {
+      std::printf("full %d\n", errno);
+      std::fflush(stdout);
+      std::exit(4);
+    }
+    data += w;
+    off += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+// cachefill: a file written once (flushed every 4 MiB, so dirty pages stay few), then read round
+// and round, `step` bytes per call.
+struct CacheFile {
+  int fd = -1;
+  std::size_t size = 0;
+  std::size_t offset = 0;
+  std::vector<char> buf = std::vector<char>(kMiB, 'c');
+  void create(const std::string& dir, std::size_t bytes) {
+    fd = unlinked_file(dir);
+    size = bytes;
+    for (std::size_t off = 0; off < size; off += kMiB) {
+      write_fully(fd, buf.data(), std::min(kMiB, size - off), static_cast<off_t>(off));
+      if ((off / kMiB) % 4 == 3) {
+        ::fdatasync(fd);
+      }
+    }
+    ::fdatasync(fd);
+  }
+  void read(std::size_t step) {
+    while (step > 0 && size > 0) {
+      const std::size_t n = std::min({step, buf.size(), size - offset});
+      if (::pread(fd, buf.data(), n, static_cast<off_t>(offset)) <= 0) {
+        return;
+      }
+      step -= n;
+      offset = (offset + n) % size;
+    }
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -208,6 +279,14 @@ int main(int argc, char** argv) {
     ::madvise(aligned, len, MADV_HUGEPAGE);
     std::memset(aligned, 1, len);
   }
+  CacheFile cache;
+  if (o.mode == "cachefill") {
+    cache.create(o.dir.empty() ? "/var/tmp" : o.dir,
+                 static_cast<std::size_t>(o.cache_file_mib * kMiB));
+  }
+  const int shm_fd = o.mode == "shmleak" ? unlinked_file(o.dir.empty() ? "/dev/shm" : o.dir) : -1;
+  off_t shm_size = 0;
+  const std::vector<char> shm_bytes(kMiB, 's');
   std::printf("ready %d\n", static_cast<int>(::getpid()));
   std::fflush(stdout);
 
@@ -267,6 +346,19 @@ int main(int argc, char** argv) {
       }
     } else if (o.mode == "file") {
       file.touch(static_cast<std::size_t>(o.rate * elapsed));
+    } else if (o.mode == "cachefill") {
+      cache.read(step);
+      if (elapsed >= next_read_s) {  // its own anon stays resident, as in lateleak
+        anon.read_all();
+        next_read_s = elapsed + 1;
+      }
+    } else if (o.mode == "shmleak") {
+      for (std::size_t left = step; left > 0;) {
+        const std::size_t n = std::min(left, shm_bytes.size());
+        write_fully(shm_fd, shm_bytes.data(), n, shm_size);
+        shm_size += static_cast<off_t>(n);
+        left -= n;
+      }
     } else if (o.mode == "fdleak") {
       for (std::size_t i = 0; i < step; ++i) {
         fds.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
