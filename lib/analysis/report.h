@@ -142,6 +142,11 @@ struct OomEvent {
   std::optional<double> flagged_seconds_before;  // how long before death it was flagged
   std::optional<double> lifetime_seconds;
   std::vector<HistoryPoint> history;  // last hour of private bytes
+  // Unique per daemon run (from 1). A kill first published from a counter alone may be identified
+  // by a late kernel log line: the new event then has replaces_id = the earlier event's id, takes
+  // its place in the recent events and in the per-group counts (the kill is counted once).
+  std::uint64_t id = 0;
+  std::uint64_t replaces_id = 0;
 };
 
 struct ScanHistogram {

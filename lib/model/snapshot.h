@@ -96,8 +96,8 @@ struct CgroupSample {
   std::optional<std::uint64_t> limit_bytes;             // memory.max / memory.limit_in_bytes
   std::optional<std::uint64_t> high_bytes;              // memory.high (v2)
   std::optional<std::uint64_t> swap_limit_bytes;  // memory.swap.max / memory.memsw.limit_in_bytes
-  std::optional<std::uint64_t> oom_events;        // memory.events oom (v2)
-  std::optional<std::uint64_t> oom_kill_events;   // memory.events oom_kill / oom_control oom_kill
+  std::optional<std::uint64_t> oom_events;        // memory.events.local oom (v2)
+  std::optional<std::uint64_t> oom_kill_events;   // .local oom_kill / oom_control oom_kill
   std::optional<std::uint64_t> failcnt;           // memory.failcnt (v1)
   std::optional<procfs::Pressure> pressure;       // memory.pressure (v2)
   std::uint32_t processes = 0;                    // entries in cgroup.procs

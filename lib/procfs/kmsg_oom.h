@@ -28,6 +28,11 @@ struct KmsgRecord {
   // space always get a non-zero facility (LOG_USER by default), so this tells real kernel lines
   // from injected ones.
   std::uint32_t priority = 0;
+
+  // Facility 0: printed by the kernel itself. Since 3.5 the kernel gives a record written to
+  // /dev/kmsg facility LOG_USER (1) unless the writer asks for another non-zero one, so no
+  // process can forge a kernel record (kernel/printk/printk.c devkmsg_write).
+  bool from_kernel() const { return (priority >> 3) == 0; }
 };
 
 // Parses one /dev/kmsg record header; nullopt when it is not "PRI,SEQ,TS,FLAGS;MSG".

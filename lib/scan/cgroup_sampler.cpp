@@ -96,6 +96,9 @@ Result<std::uint64_t> parse_swap_current(std::string_view text) {
 Result<cgroup::MemoryEvents> parse_events(std::string_view text) {
   return cgroup::parse_memory_events(text);
 }
+Result<cgroup::MemoryEvents> parse_events_local(std::string_view text) {
+  return cgroup::parse_memory_events(text, "memory.events.local");
+}
 Result<std::uint64_t> parse_current(std::string_view text) {
   return cgroup::parse_memory_current(text);
 }
@@ -252,7 +255,14 @@ CgroupSampler::Outcome CgroupSampler::sample_v2(int dir, bool is_root, model::Cg
   }
   out.limit_bytes = flatten(files.read("memory.max", need, parse_max));
   out.high_bytes = flatten(files.read("memory.high", need, parse_high));
-  if (const auto events = files.read("memory.events", need, parse_events)) {
+  // This cgroup's own events, as v1's memory.oom_control counts them. memory.events.local came
+  // with 5.2, when memory.events became hierarchical; before 5.2 memory.events is itself local,
+  // so it is the fallback where .local is missing (and the root has neither).
+  auto events = files.read("memory.events.local", Need::kOptional, parse_events_local);
+  if (!events) {
+    events = files.read("memory.events", need, parse_events);
+  }
+  if (events) {
     out.oom_events = events->oom;
     out.oom_kill_events = events->oom_kill;
   }

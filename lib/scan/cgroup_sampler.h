@@ -14,8 +14,10 @@
 //   limit_bytes      memory.max                  memory.limit_in_bytes
 //   high_bytes       memory.high                 -
 //   swap_limit_bytes memory.swap.max (swap only) memory.memsw.limit_in_bytes (memory + swap)
-//   oom_events       memory.events oom           -
-//   oom_kill_events  memory.events oom_kill      memory.oom_control oom_kill (4.13+)
+//   oom_events       memory.events.local oom     -
+//   oom_kill_events  memory.events.local oom_kill  memory.oom_control oom_kill (4.13+)
+//                    (both this cgroup's own kills; before 5.2 there is no .local and
+//                    memory.events, then not yet hierarchical, is read instead)
 //   failcnt          -                           memory.failcnt
 //   pressure         memory.pressure             -
 //   processes        lines of cgroup.procs       lines of cgroup.procs

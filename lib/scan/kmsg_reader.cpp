@@ -62,9 +62,15 @@ bool OomMerger::add_record(std::string_view record) {
   if (!parsed) {
     return false;
   }
-  if (auto line = procfs::parse_oom_line(parsed->message)) {
-    add(std::move(*line));
+  auto line = procfs::parse_oom_line(parsed->message);
+  if (!line) {
+    return true;
   }
+  if (!parsed->from_kernel()) {
+    ++non_kernel_oom_lines_;  // anybody may write "Killed process ..." into /dev/kmsg
+    return true;
+  }
+  add(std::move(*line));
   return true;
 }
 

@@ -32,8 +32,12 @@ class OomMerger {
   void add(procfs::OomLine line);
 
   // Feeds one raw /dev/kmsg record ("PRI,SEQ,TS,FLAGS;MESSAGE\n..."). Returns false when the
-  // record header is malformed; records that are not OOM kill lines are ignored (true).
+  // record header is malformed; records that are not OOM kill lines are ignored (true), and so
+  // are records not of the kernel's facility (written from user space), OOM-like or not.
   bool add_record(std::string_view record);
+
+  // Records from user space that looked like OOM kill lines, ignored since the start.
+  std::uint64_t non_kernel_oom_lines() const { return non_kernel_oom_lines_; }
 
   // Ends the current poll: every kill merged during it, then every half that waited a whole
   // further poll for its partner, in arrival order.
@@ -50,6 +54,7 @@ class OomMerger {
 
   std::vector<Half> pending_;  // small: linear search is fine
   std::vector<procfs::OomLine> ready_;
+  std::uint64_t non_kernel_oom_lines_ = 0;
 };
 
 // Reads new OOM kills from /dev/kmsg (the path is a parameter so tests and containers can point
@@ -72,6 +77,7 @@ class KmsgReader {
   std::vector<procfs::OomLine> poll(std::uint64_t& errors);
 
   bool is_open() const { return fd_.valid(); }
+  std::uint64_t non_kernel_oom_lines() const { return merger_.non_kernel_oom_lines(); }
 
  private:
   std::string path_;

@@ -164,6 +164,7 @@ TEST_CASE("report builder: an OOM kill from the kernel log carries the victim's 
   line.task_memcg = "/app.slice/app.service";
   line.constraint = "CONSTRAINT_MEMCG";
   line.anon_rss_bytes = 220 * kMiB;
+  line.total_vm_bytes = 230 * kMiB;  // the "Killed process" line's: a kill, not a lone summary
   s.kmsg_oom_lines.push_back(line);
   b.store.append(s, {});
   b.events.clear();

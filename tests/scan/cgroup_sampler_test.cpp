@@ -261,6 +261,30 @@ TEST_CASE("cgroup sampler: a cgroup removed mid-scan is skipped and counted", "[
   CHECK(stats.cgroup_errors == 0);
 }
 
+TEST_CASE("cgroup sampler: v2 OOM counters are the cgroup's own (memory.events.local)",
+          "[scan][cgroup]") {
+  // memory.events counts the kills below a cgroup too (5.2+); memory.events.local, like v1's
+  // memory.oom_control, only its own. Before 5.2 there is no .local and memory.events is local.
+  testing::FakeRoot root;
+  v2_root(root);
+  v2_cgroup(root, "sys/fs/cgroup/parent", 100, 10);
+  v2_cgroup(root, "sys/fs/cgroup/parent/child", 100, 10);
+  root.file("sys/fs/cgroup/parent/memory.events", "low 0\nhigh 0\nmax 9\noom 4\noom_kill 3\n")
+      .file("sys/fs/cgroup/parent/memory.events.local", "low 0\nhigh 0\nmax 2\noom 1\noom_kill 1\n")
+      .file("sys/fs/cgroup/parent/child/memory.events",
+            "low 0\nhigh 0\nmax 7\noom 3\noom_kill 2\n");  // a 5.1 kernel: no .local
+  CgroupSampler sampler = discovered(root);
+  const auto [samples, stats] = sample_tree(sampler);
+  CHECK(stats.cgroup_errors == 0);
+  CHECK(stats.cgroups_gone == 0);
+  const model::CgroupSample& parent = find(samples, "/parent");
+  CHECK(parent.oom_kill_events == 1u);
+  CHECK(parent.oom_events == 1u);
+  const model::CgroupSample& child = find(samples, "/parent/child");
+  CHECK(child.oom_kill_events == 2u);
+  CHECK(child.oom_events == 3u);
+}
+
 TEST_CASE("cgroup sampler: a malformed file skips that cgroup as an error", "[scan][cgroup]") {
   testing::FakeRoot root;
   v2_root(root);
@@ -271,6 +295,7 @@ TEST_CASE("cgroup sampler: a malformed file skips that cgroup as an error", "[sc
       {"memory.stat", "anon 1\nfile x\n"},
       {"memory.max", "unlimited\n"},
       {"memory.events", "oom\n"},
+      {"memory.events.local", "oom_kill x\n"},
       {"memory.pressure", "some avg10=x\n"},
       {"memory.swap.max", "-1\n"},
       {"cgroup.procs", "not-a-pid\n"},

@@ -178,6 +178,26 @@ TEST_CASE("oom merger: bad headers are reported, other records ignored", "[scan]
   CHECK(merger.pending() == 0);
 }
 
+TEST_CASE("oom merger: records from user space are never kills", "[scan][kmsg]") {
+  // PRI = facility * 8 + level. A write to /dev/kmsg gets facility 1 (LOG_USER) unless it asks
+  // for another non-zero one; only the kernel's own records have facility 0.
+  OomMerger merger;
+  std::string forged = kill(11, "Out of memory: ");
+  forged.replace(0, 1, "11");  // LOG_USER | LOG_ERR
+  std::string forged_summary = summary(12, "/x");
+  forged_summary.replace(0, 1, "30");  // LOG_DAEMON | LOG_INFO
+  REQUIRE(merger.add_record(forged));
+  REQUIRE(merger.add_record(forged_summary));
+  REQUIRE(merger.add_record(kill(12)));  // a kernel kill line with the forged summary's pid
+  REQUIRE(merger.add_record("14,9,9,-;eth0: link up\n"));  // user, but not OOM-like
+  CHECK(merger.end_poll().empty());
+  const auto kills = merger.end_poll();
+  REQUIRE(kills.size() == 1);
+  CHECK(kills[0].pid == 12);
+  CHECK_FALSE(kills[0].task_memcg.has_value());  // not merged with the forged summary
+  CHECK(merger.non_kernel_oom_lines() == 2);
+}
+
 TEST_CASE("oom merger: waiting halves are bounded", "[scan][kmsg]") {
   OomMerger merger;
   const int n = static_cast<int>(OomMerger::kMaxPending) + 5;
@@ -216,11 +236,12 @@ TEST_CASE("kmsg reader: old records are skipped by seeking to the end", "[scan][
   CHECK(errors == 0);
 }
 
-TEST_CASE("kmsg reader: a kill written to the real /dev/kmsg is read back",
+TEST_CASE("kmsg reader: a kill line written to the real /dev/kmsg is read but not counted",
           "[scan][kmsg][host_mutating]") {
   // Records written from user space are real records (facility LOG_USER), so this exercises the
-  // device's one-record-per-read and EAGAIN behaviour. It writes four fake OOM lines into the
-  // host's kernel log, which every log reader on the host sees: it runs only when asked to.
+  // device's one-record-per-read and EAGAIN behaviour, and shows that such a record, however
+  // much it looks like the kernel's, is no kill. It writes fake OOM lines into the host's kernel
+  // log, which every log reader on the host sees: it runs only when asked to.
   // Needs root and printk_devkmsg != off.
   if (!testing::host_mutating_enabled()) {
     LW_SKIP(
@@ -240,17 +261,18 @@ TEST_CASE("kmsg reader: a kill written to the real /dev/kmsg is read back",
   const int lone_pid = before_pid + 1;
   const int pair_pid = before_pid + 2;
   const auto write_record = [&](const std::string& text) {
-    // One write() is one record; the '\n' finalises it so readers see it at once.
-    const std::string line = "<6>" + text + "\n";
+    // One write() is one record; the '\n' finalises it so readers see it at once. "<3>" asks
+    // for level 3 (err) as the kernel's kill line has; the facility stays LOG_USER.
+    const std::string line = "<3>" + text + "\n";
     REQUIRE(::write(writer->get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()));
   };
   const auto kill_text = [](int pid) {
-    return "leakwatch-test: Out of memory: Killed process " + std::to_string(pid) +
+    return "Out of memory: Killed process " + std::to_string(pid) +
            " (lwtest) total-vm:1000kB, anon-rss:900kB, file-rss:4kB, shmem-rss:0kB, UID:0 "
            "pgtables:40kB oom_score_adj:0";
   };
 
-  write_record(kill_text(before_pid));  // logged before open(): must not be reported
+  write_record(kill_text(before_pid));  // logged before open(): not even read
   KmsgReader reader("/dev/kmsg");
   const Status opened = reader.open();
   if (!opened) {
@@ -266,21 +288,11 @@ TEST_CASE("kmsg reader: a kill written to the real /dev/kmsg is read back",
 
   std::uint64_t errors = 0;
   const auto first = reader.poll(errors);  // must return: O_NONBLOCK turns "no more" into EAGAIN
-  const OomLine* pair = find_pid(first, pair_pid);
-  REQUIRE(pair != nullptr);
-  CHECK(pair->comm == "lwtest");
-  CHECK(pair->task_memcg == "/system.slice/leaky.service");
-  CHECK(pair->anon_rss_bytes == 900 * kKiB);
-  CHECK(pair->memcg_oom);
-  CHECK(find_pid(first, lone_pid) == nullptr);  // still waiting for an oom-kill: partner
-
   const auto second = reader.poll(errors);
-  const OomLine* lone = find_pid(second, lone_pid);
-  REQUIRE(lone != nullptr);
-  CHECK(lone->total_vm_bytes == 1000 * kKiB);
-  CHECK(lone->file_rss_bytes == 4 * kKiB);
-  CHECK(lone->shmem_rss_bytes == 0u);
-  CHECK(find_pid(first, before_pid) == nullptr);
-  CHECK(find_pid(second, before_pid) == nullptr);
+  CHECK(reader.non_kernel_oom_lines() >= 3);  // read, one record per read() (others may write too)
+  for (const int pid : {before_pid, lone_pid, pair_pid}) {
+    CHECK(find_pid(first, pid) == nullptr);
+    CHECK(find_pid(second, pid) == nullptr);
+  }
   CHECK(errors == 0);
 }
