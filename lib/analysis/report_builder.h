@@ -4,13 +4,14 @@
 // scan: growth rates per window, growth patterns and leak verdicts, time to limit, siblings, group
 // and cgroup aggregates, and OOM post-mortems. The report is whole when build() returns and is
 // never changed after it is published. The builder owns the analysis state carried between scans
-// (verdicts, OOM counters), keyed by the store's identities.
+// (verdicts, OOM counters, crash-loop deaths), keyed by the store's identities.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "analysis/crash_loop.h"
 #include "analysis/oom_tracker.h"
 #include "analysis/options.h"
 #include "analysis/process_analysis.h"
@@ -47,10 +48,12 @@ class ReportBuilder {
   void analyse_processes(const store::SeriesStore& store, const model::Snapshot& snap,
                          Report& report);
   void mark_tracked(const store::SeriesStore& store, std::int64_t now_ms, Report& report) const;
+  void track_crash_loops(const store::SeriesStore& store, double now_wall, Report& report);
 
   AnalysisOptions options_;
   VerdictState verdicts_;
   OomTracker ooms_;
+  CrashLoopTracker crash_loops_;
 };
 
 }  // namespace lw::analysis
