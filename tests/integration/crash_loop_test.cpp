@@ -141,7 +141,7 @@ TEST_CASE("crash loop: a cron-like job that grows and exits is not flagged",
   // only after the daemon's restart window (1 s = 6 scans) has passed, as a cron schedule would.
   std::optional<GroupView> seen;
   bool ever_flagged = false;
-  for (int run = 0; run < 5; ++run) {
+  for (int run = 0; run < 6; ++run) {
     Child job = Child::spawn({workload_path(), "--mode", "leak", "--name", group, "--rate",
                               std::to_string(2 << 20), "--duration", "5", "--tick", "20"});
     REQUIRE(job.wait_for_line("ready", 30s));
@@ -165,6 +165,11 @@ TEST_CASE("crash loop: a cron-like job that grows and exits is not flagged",
   // The daemon did see the runs die growing; what kept it from flagging them is that each one
   // exited and was not replaced within the restart window.
   REQUIRE(seen);
+  std::string summary;
+  for (const Death& death : seen->deaths) {
+    summary += " " + death.cause + "/" + death.pattern;
+  }
+  WARN("deaths the daemon recorded (cause/pattern):" << summary);
   std::size_t growing_exits = 0;
   for (const Death& death : seen->deaths) {
     INFO("pid " << death.pid << " cause " << death.cause << " pattern " << death.pattern);
