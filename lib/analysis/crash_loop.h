@@ -4,9 +4,10 @@
 // no single instance is ever a leak suspect, however often it dies. The group is one instead.
 //
 // The rule (README "Crash loops"): a group is a crash loop when, within the longest analysis
-// window, at least `kMinCrashLoopDeaths` successive instances of it ended while their own memory
-// pattern was `growing` or `leak`, each either OOM-killed or replaced by a new instance of the
-// same unit (or cgroup, when it has none) within `restart_within`. An instance that exits and is
+// window, at least `kMinCrashLoopDeaths` successive instances of it (in one unit, else cgroup)
+// ended while their own memory pattern was `growing` or `leak`, each either OOM-killed or
+// replaced by a new instance of the same unit (or cgroup, when it has none) within
+// `restart_within`. An instance that exits and is
 // not replaced that soon (cron, batch) ends the run; so does one that was judged and died
 // neither growing nor leaking. An instance too short-lived to be judged ("" pattern) neither
 // counts nor ends the run, and neither does a death whose cause is not settled yet.
@@ -14,8 +15,8 @@
 // Times are wall seconds, as the report's. Once per scan the tracker records the processes that
 // ended (ended_this_scan), then settles its pending deaths against the processes that could have
 // replaced them (arrivals_since) and the recent OOM events. It keeps at most kMaxInstancesPerGroup
-// deaths per group and kMaxCrashLoopGroups groups, and forgets a group once it has no death in the
-// window.
+// deaths per (group, unit or cgroup) and kMaxCrashLoopGroups of those, and forgets one once it has
+// no death in the window.
 
 #include <cstddef>
 #include <cstdint>

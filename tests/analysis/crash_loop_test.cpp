@@ -132,7 +132,7 @@ TEST_CASE("crash loop: a flat service restarted is not one", "[analysis][crash_l
   CHECK(t.groups().empty());
 }
 
-TEST_CASE("crash loop: an exit or a flat death breaks the run; a short-lived one does not",
+TEST_CASE("crash loop: an exit or a flat death breaks the run, a short-lived one does not",
           "[analysis][crash_loop]") {
   CrashLoopTracker t;
   double end = kT0;
