@@ -169,7 +169,7 @@ void render_crash_loops(std::string& out, const Report& report) {
       continue;
     }
     for (auto d = g.deaths.rbegin(); d != g.deaths.rend() && shown < kMaxRows; ++d, ++shown) {
-      out += "<tr class=\"suspect\"><td class=\"name\">" + html_escape(g.name) + "</td>";
+      out += R"(<tr class="suspect"><td class="name">)" + html_escape(g.name) + "</td>";
       out += "<td class=\"num\">" + std::to_string(d->pid) + "</td>";
       out += "<td>" + cgroup_cell(d->unit, d->cgroup) + "</td>";
       out += "<td>" + time_cell(d->end_seconds) + "</td>";
