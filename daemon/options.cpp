@@ -68,6 +68,7 @@ analysis::AnalysisOptions analysis_options(const config::Config& cfg) {
   o.smaps_top_k = cfg.scan.smaps.top_k;
   o.sibling_outlier_ratio = cfg.analysis.sibling_outlier_ratio;
   o.max_oom_events = cfg.analysis.max_oom_events;
+  o.crash_loop_restart_within_seconds = seconds(cfg.analysis.crash_loop_restart_within);
   o.cgroups.max_depth = cfg.exporter.cgroups.max_depth;
   o.cgroups.min_usage_bytes = cfg.exporter.cgroups.min_usage_bytes;
   o.cgroups.max_exported = cfg.exporter.cgroups.max_exported;

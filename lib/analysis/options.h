@@ -23,6 +23,9 @@ struct AnalysisOptions {
   std::uint32_t smaps_top_k = 20;
   double sibling_outlier_ratio = 3.0;
   std::uint32_t max_oom_events = 100;
+  // A group's instance that died and was followed by a new instance of the same unit or cgroup
+  // within this long was restarted (crash_loop.h); one not replaced that soon exited.
+  double crash_loop_restart_within_seconds = 60;
   std::size_t history_points = 120;  // points per sparkline / JSON history
   struct Cgroups {
     std::uint32_t max_depth = 6;

@@ -5,6 +5,7 @@
 // no /proc I/O and no analysis at scrape time.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -91,6 +92,27 @@ struct ProcessReport {
   }
 };
 
+// How an instance of a group ended (analysis/crash_loop.h). kPending: gone, but neither an OOM
+// kill nor a replacement is known yet and restart_within has not passed.
+enum class DeathCause : std::uint8_t { kPending, kOomKill, kRestarted, kExited };
+inline constexpr std::array<const char*, 4> kDeathCauseNames = {"pending", "oom_kill", "restarted",
+                                                                "exited"};
+inline const char* death_cause_name(DeathCause c) {
+  return kDeathCauseNames.at(static_cast<std::size_t>(c));
+}
+
+// One ended instance of a group, for the crash-loop evidence.
+struct InstanceDeath {
+  std::int32_t pid = 0;
+  std::string unit;
+  std::string cgroup;
+  double start_seconds = 0;                         // wall, the process's start time
+  double end_seconds = 0;                           // wall, the first scan that no longer saw it
+  std::optional<std::uint64_t> peak_private_bytes;  // the highest private memory the store saw
+  std::string pattern;                              // its memory pattern when it died
+  DeathCause cause = DeathCause::kPending;
+};
+
 struct GroupReport {
   std::string name;
   std::uint64_t processes = 0;
@@ -98,7 +120,9 @@ struct GroupReport {
   std::optional<std::uint64_t> pss_bytes;  // sum over members with a PSS reading
   std::uint64_t swap_bytes = 0;
   std::uint64_t open_fds = 0;
-  std::uint64_t leak_suspects = 0;
+  std::uint64_t leak_suspects = 0;  // suspect processes, plus 1 when the group is a crash loop
+  bool crash_loop = false;
+  std::vector<InstanceDeath> deaths;  // ended instances within the longest window, oldest first
 };
 
 struct CgroupReport {

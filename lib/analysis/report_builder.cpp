@@ -124,6 +124,26 @@ std::vector<GroupReport> group_totals(const std::vector<ProcessReport>& processe
   return out;
 }
 
+// Crash-loop evidence onto the groups (sorted by name): a crash loop counts as one more leak
+// suspect, and is listed even when none of its instances is alive right now.
+void merge_crash_loops(std::vector<GroupCrashLoop> loops, std::vector<GroupReport>& groups) {
+  for (GroupCrashLoop& loop : loops) {
+    auto it = std::lower_bound(
+        groups.begin(), groups.end(), loop.group,
+        [](const GroupReport& g, const std::string& name) { return g.name < name; });
+    if (it == groups.end() || it->name != loop.group) {
+      if (!loop.crash_loop) {
+        continue;
+      }
+      it = groups.insert(it, GroupReport{});
+      it->name = loop.group;
+    }
+    it->crash_loop = loop.crash_loop;
+    it->leak_suspects += loop.crash_loop ? 1 : 0;
+    it->deaths = std::move(loop.deaths);
+  }
+}
+
 }  // namespace
 
 std::vector<model::SmapsRequest> ReportBuilder::plan_smaps(const store::SeriesStore& store,
@@ -189,6 +209,20 @@ void ReportBuilder::mark_tracked(const store::SeriesStore& store, std::int64_t n
   report.self.processes_tracked = tracked;
 }
 
+void ReportBuilder::track_crash_loops(const store::SeriesStore& store, double now_wall,
+                                      Report& report) {
+  crash_loops_.record(ended_this_scan(store, verdicts_, now_wall));
+  std::vector<Arrival> arrivals;
+  if (const auto since = crash_loops_.earliest_pending()) {
+    arrivals = arrivals_since(store, *since);
+  }
+  const CrashLoopOptions options{
+      .restart_within_seconds = options_.crash_loop_restart_within_seconds,
+      .window_seconds = static_cast<double>(options_.longest_ms()) / 1000.0};
+  crash_loops_.settle(arrivals, report.oom_events, now_wall, options);
+  merge_crash_loops(crash_loops_.groups(), report.groups);
+}
+
 std::shared_ptr<const Report> ReportBuilder::build(const store::SeriesStore& store,
                                                    const model::Snapshot& snap, SelfReport self,
                                                    std::string cgroup_layout,
@@ -215,6 +249,7 @@ std::shared_ptr<const Report> ReportBuilder::build(const store::SeriesStore& sto
   report->oom_events.assign(ooms_.events().begin(), ooms_.events().end());
   report->oom_kills_by_group = ooms_.kills_by_group();
   report->oom_kills_flagged_total = ooms_.flagged_total();
+  track_crash_loops(store, report->generated_at, *report);
 
   report->self.processes_scanned = snap.processes.size();
   report->self.store_bytes = store.bytes();

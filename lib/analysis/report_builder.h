@@ -4,7 +4,7 @@
 // scan: growth rates per window, growth patterns and leak verdicts, time to limit, siblings, group
 // and cgroup aggregates, and OOM post-mortems. The report is whole when build() returns and is
 // never changed after it is published. The builder owns the analysis state carried between scans
-// (verdicts, OOM counters), keyed by the store's identities.
+// (verdicts, OOM counters, crash-loop deaths), keyed by the store's identities.
 
 #include <cstdint>
 #include <memory>
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/crash_loop.h"
 #include "analysis/headroom.h"
 #include "analysis/oom_tracker.h"
 #include "analysis/options.h"
@@ -51,10 +52,12 @@ class ReportBuilder {
   // The unreclaimable growth of the cgroup whose limit binds (judged by analyse_cgroups).
   std::optional<double> unreclaimable_rate(const Headroom& h) const;
   void mark_tracked(const store::SeriesStore& store, std::int64_t now_ms, Report& report) const;
+  void track_crash_loops(const store::SeriesStore& store, double now_wall, Report& report);
 
   AnalysisOptions options_;
   VerdictState verdicts_;
   OomTracker ooms_;
+  CrashLoopTracker crash_loops_;
 };
 
 }  // namespace lw::analysis

@@ -86,6 +86,9 @@ struct Config {
     double suspect_score = 0.7;                            // score at or above -> suspect
     double sibling_outlier_ratio = 3.0;  // private memory above ratio x group median -> outlier
     std::uint32_t max_oom_events = 100;  // post-mortems kept
+    // An instance that died and was followed by a new one of the same unit/cgroup within this
+    // long was restarted (a crash loop counts it); one not replaced that soon exited.
+    Duration crash_loop_restart_within{std::chrono::minutes(1)};  // 100ms .. 1d
 
     bool operator==(const Analysis&) const = default;
   } analysis;

@@ -166,6 +166,8 @@ class Validator {
     check("analysis.suspect_score", a.suspect_score, limits::kSuspectScore);
     check("analysis.sibling_outlier_ratio", a.sibling_outlier_ratio, limits::kSiblingOutlierRatio);
     check("analysis.max_oom_events", a.max_oom_events, limits::kMaxOomEvents);
+    check("analysis.crash_loop_restart_within", a.crash_loop_restart_within,
+          limits::kCrashLoopRestartWithin);
   }
 
   void exporter(const Config::Export& e) {

@@ -60,6 +60,7 @@ inline constexpr RealRange kMinFdGrowth{0, 1000000};
 inline constexpr RealRange kSuspectScore{0, 1};
 inline constexpr RealRange kSiblingOutlierRatio{1, 1000, true};
 inline constexpr UintRange kMaxOomEvents{0, 10000};
+inline constexpr DurationRange kCrashLoopRestartWithin{milliseconds(100), days(1)};
 inline constexpr UintRange kExportTopK{0, 1000};
 inline constexpr UintRange kMaxLabelBytes{16, 4096};
 inline constexpr UintRange kCgroupMaxDepth{1, 32};

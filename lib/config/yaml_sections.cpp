@@ -158,7 +158,8 @@ void walk_analysis(Walker& w, const YAML::Node& n, const std::string& p, Config:
        {"min_fd_growth_per_hour", w.real(a.min_fd_growth_per_hour, limits::kMinFdGrowth)},
        {"suspect_score", w.real(a.suspect_score, limits::kSuspectScore)},
        {"sibling_outlier_ratio", w.real(a.sibling_outlier_ratio, limits::kSiblingOutlierRatio)},
-       {"max_oom_events", w.u32(a.max_oom_events, limits::kMaxOomEvents)}});
+       {"max_oom_events", w.u32(a.max_oom_events, limits::kMaxOomEvents)},
+       {"crash_loop_restart_within", w.duration(a.crash_loop_restart_within)}});
 }
 
 void walk_export_cgroups(Walker& w, const YAML::Node& n, const std::string& p,

@@ -93,6 +93,7 @@ void add_group_families(FamilyBuilder& b, const analysis::Report& r) {
     b.add(M::kGroupSwapBytes, {g.name}, static_cast<double>(g.swap_bytes));
     b.add(M::kGroupOpenFds, {g.name}, static_cast<double>(g.open_fds));
     b.add(M::kGroupLeakSuspects, {g.name}, static_cast<double>(g.leak_suspects));
+    b.add(M::kGroupCrashLoop, {g.name}, g.crash_loop ? 1.0 : 0.0);
   }
 }
 

@@ -110,7 +110,14 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
     {M::kGroupOpenFds, "leakwatch_group_open_fds", kGauge,
      "Sum of open file descriptors in the group", kGroupLabels},
     {M::kGroupLeakSuspects, "leakwatch_group_leak_suspects", kGauge,
-     "Processes in the group that are memory or FD leak suspects", kGroupLabels},
+     "Processes in the group that are memory or FD leak suspects, plus 1 when the group is a "
+     "crash loop",
+     kGroupLabels},
+    {M::kGroupCrashLoop, "leakwatch_group_crash_loop", kGauge,
+     "1 when, within the longest window, 3 successive instances of the group died growing or "
+     "leaking, each OOM-killed or restarted (same unit or cgroup) within "
+     "analysis.crash_loop_restart_within",
+     kGroupLabels},
 
     {M::kCgroupMemoryUsageBytes, "leakwatch_cgroup_memory_usage_bytes", kGauge,
      "Memory charged to the cgroup incl. page cache (memory.current / usage_in_bytes), bytes "

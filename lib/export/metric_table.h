@@ -42,6 +42,7 @@ enum class Metric {
   kGroupSwapBytes,
   kGroupOpenFds,
   kGroupLeakSuspects,
+  kGroupCrashLoop,
   // Per exported memory cgroup.
   kCgroupMemoryUsageBytes,
   kCgroupMemoryAnonBytes,

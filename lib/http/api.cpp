@@ -171,6 +171,31 @@ void write_oom(JsonWriter& w, const OomEvent& e) {
   w.end_object();
 }
 
+// Ended instances of a group: the crash-loop evidence (analysis/crash_loop.h).
+void write_deaths(JsonWriter& w, const std::vector<analysis::InstanceDeath>& deaths) {
+  w.key("deaths").begin_array();
+  for (const analysis::InstanceDeath& d : deaths) {
+    w.begin_object();
+    w.field("pid", d.pid).field("unit", d.unit).field("cgroup", d.cgroup);
+    w.field("start", d.start_seconds).field("end", d.end_seconds);
+    w.field("peak_private_bytes", d.peak_private_bytes);
+    w.field("pattern", d.pattern).field("cause", analysis::death_cause_name(d.cause));
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_group(JsonWriter& w, const analysis::GroupReport& g) {
+  w.begin_object();
+  w.field("name", g.name).field("processes", g.processes);
+  w.field("resident_bytes", g.resident_bytes).field("pss_bytes", g.pss_bytes);
+  w.field("swap_bytes", g.swap_bytes).field("open_fds", g.open_fds);
+  w.field("leak_suspects", g.leak_suspects);
+  w.field("crash_loop", g.crash_loop);
+  write_deaths(w, g.deaths);
+  w.end_object();
+}
+
 void write_system(JsonWriter& w, const analysis::SystemReport& s) {
   w.begin_object();
   w.field("mem_total_bytes", s.mem_total_bytes);
@@ -263,6 +288,16 @@ std::string render_oom_kills_json(const Report& report) {
   return w.take();
 }
 
+std::string render_groups_json(const Report& report) {
+  JsonWriter w;
+  w.begin_array();
+  for (const analysis::GroupReport& g : report.groups) {
+    write_group(w, g);
+  }
+  w.end_array();
+  return w.take();
+}
+
 std::string render_report_json(const Report& report) {
   JsonWriter w;
   w.begin_object();
@@ -282,12 +317,7 @@ std::string render_report_json(const Report& report) {
   w.end_array();
   w.key("groups").begin_array();
   for (const analysis::GroupReport& g : report.groups) {
-    w.begin_object();
-    w.field("name", g.name).field("processes", g.processes);
-    w.field("resident_bytes", g.resident_bytes).field("pss_bytes", g.pss_bytes);
-    w.field("swap_bytes", g.swap_bytes).field("open_fds", g.open_fds);
-    w.field("leak_suspects", g.leak_suspects);
-    w.end_object();
+    write_group(w, g);
   }
   w.end_array();
   w.key("cgroups").begin_array();

@@ -6,6 +6,7 @@
 //   /api/v1/processes/{pid}  render_process_json: the live process with that pid, with history
 //   /api/v1/cgroups          render_cgroups_json: exported cgroups, with history
 //   /api/v1/oom-kills        render_oom_kills_json: recorded OOM kills, oldest first, with history
+//   /api/v1/groups           render_groups_json: per-group totals, crash-loop flag and deaths
 // render_report_json is the whole report in one object (for `leakwatchd --once --format json`).
 
 #include <cstdint>
@@ -21,6 +22,7 @@ std::string render_processes_json(const analysis::Report& report);
 std::optional<std::string> render_process_json(const analysis::Report& report, std::int32_t pid);
 std::string render_cgroups_json(const analysis::Report& report);
 std::string render_oom_kills_json(const analysis::Report& report);
+std::string render_groups_json(const analysis::Report& report);
 std::string render_report_json(const analysis::Report& report);
 
 }  // namespace lw::http

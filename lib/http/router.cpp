@@ -193,7 +193,8 @@ Response Router::route(const Request& req) {
   constexpr std::string_view kProcessPrefix = "/api/v1/processes/";
   const bool known = path == "/" || path == "/metrics" || path == "/healthz" ||
                      path == "/api/v1/processes" || path == "/api/v1/cgroups" ||
-                     path == "/api/v1/oom-kills" || path.starts_with(kProcessPrefix);
+                     path == "/api/v1/oom-kills" || path == "/api/v1/groups" ||
+                     path.starts_with(kProcessPrefix);
   if (!known) {
     return path.starts_with("/api/") ? json_error(404, "not found")
                                      : text_response(404, "not found\n");
@@ -228,6 +229,9 @@ Response Router::route(const Request& req) {
   }
   if (path == "/api/v1/oom-kills") {
     return json_response(200, render_oom_kills_json(*report));
+  }
+  if (path == "/api/v1/groups") {
+    return json_response(200, render_groups_json(*report));
   }
   // /api/v1/processes/{pid}
   const auto pid = text::parse_int<std::int32_t>(path.substr(kProcessPrefix.size()));

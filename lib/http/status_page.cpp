@@ -140,6 +140,7 @@ std::string render_status_page(const Report& report, const Health& health,
   status::render_suspects(out, report, window);
   status::render_top(out, report, window);
   status::render_cgroups(out, report, window);
+  status::render_crash_loops(out, report);
   status::render_oom(out, report);
   render_self(out, report, health, now_wall_seconds);
   out += "</body></html>\n";

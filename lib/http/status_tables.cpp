@@ -150,6 +150,38 @@ void render_cgroups(std::string& out, const Report& report, const std::string& w
   out += "</tbody></table></div>";
 }
 
+void render_crash_loops(std::string& out, const Report& report) {
+  std::size_t loops = 0;
+  for (const analysis::GroupReport& g : report.groups) {
+    loops += g.crash_loop ? 1 : 0;
+  }
+  if (loops == 0) {
+    return;  // the section appears only when there is something to show
+  }
+  out += "<h2>Crash loops</h2>";
+  out +=
+      "<div class=\"tw\"><table><thead><tr><th>Group</th><th class=\"num\">PID</th>"
+      "<th>Unit / cgroup</th><th>Ended</th><th class=\"num\">Lived</th>"
+      "<th class=\"num\">Peak private</th><th>Pattern</th><th>Cause</th></tr></thead><tbody>";
+  std::size_t shown = 0;
+  for (const analysis::GroupReport& g : report.groups) {
+    if (!g.crash_loop) {
+      continue;
+    }
+    for (auto d = g.deaths.rbegin(); d != g.deaths.rend() && shown < kMaxRows; ++d, ++shown) {
+      out += R"(<tr class="suspect"><td class="name">)" + html_escape(g.name) + "</td>";
+      out += "<td class=\"num\">" + std::to_string(d->pid) + "</td>";
+      out += "<td>" + cgroup_cell(d->unit, d->cgroup) + "</td>";
+      out += "<td>" + time_cell(d->end_seconds) + "</td>";
+      out += "<td class=\"num\">" + duration_cell(d->end_seconds - d->start_seconds) + "</td>";
+      out += "<td class=\"num\">" + bytes_cell(d->peak_private_bytes) + "</td>";
+      out += "<td>" + pattern_badge(d->pattern, false) + "</td>";
+      out += "<td>" + std::string(analysis::death_cause_name(d->cause)) + "</td></tr>";
+    }
+  }
+  out += "</tbody></table></div>";
+}
+
 void render_oom(std::string& out, const Report& report) {
   out += "<h2>Recent OOM kills</h2>";
   if (report.oom_events.empty()) {

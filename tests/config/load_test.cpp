@@ -46,6 +46,7 @@ TEST_CASE("load_config: the shipped leakwatch.yaml holds exactly the defaults", 
   CHECK(c.analysis.suspect_score == d.analysis.suspect_score);
   CHECK(c.analysis.sibling_outlier_ratio == d.analysis.sibling_outlier_ratio);
   CHECK(c.analysis.max_oom_events == d.analysis.max_oom_events);
+  CHECK(c.analysis.crash_loop_restart_within == d.analysis.crash_loop_restart_within);
   CHECK(c.exporter.top_k == d.exporter.top_k);
   CHECK(c.exporter.max_label_bytes == d.exporter.max_label_bytes);
   CHECK(c.exporter.cgroups.max_depth == d.exporter.cgroups.max_depth);
@@ -93,6 +94,7 @@ TEST_CASE("load_config: every key of the struct is in the shipped file", "[confi
                           "  suspect_score:",
                           "  sibling_outlier_ratio:",
                           "  max_oom_events:",
+                          "  crash_loop_restart_within:",
                           "export:",
                           "  top_k:",
                           "  include:",

@@ -76,6 +76,7 @@ analysis:
   suspect_score: 1
   sibling_outlier_ratio: 1.5
   max_oom_events: 0
+  crash_loop_restart_within: 1s
 export:
   top_k: 3
   include:
@@ -135,6 +136,7 @@ log:
   CHECK(c.analysis.suspect_score == Approx(1.0));
   CHECK(c.analysis.sibling_outlier_ratio == Approx(1.5));
   CHECK(c.analysis.max_oom_events == 0u);
+  CHECK(c.analysis.crash_loop_restart_within == 1s);
   CHECK(c.exporter.top_k == 3u);
   REQUIRE(c.exporter.include.size() == 1);
   CHECK(c.exporter.include[0].exe == "/usr/bin/.*");
@@ -263,6 +265,9 @@ TEST_CASE("parse_config: an out-of-range value is an error at the value, with th
         "leakwatch.yaml:2:12: analysis.windows: 0 windows, allowed: 1..8 durations");
   CHECK(error_of("analysis:\n  windows: [15m, 31d]\n") ==
         "leakwatch.yaml:2:18: analysis.windows[1]: 31d is out of range, allowed: 1s..30d");
+  CHECK(error_of("analysis:\n  crash_loop_restart_within: 10ms\n") ==
+        "leakwatch.yaml:2:30: analysis.crash_loop_restart_within: 10ms is out of range, allowed: "
+        "100ms..1d");
 }
 
 TEST_CASE("parse_config: a malformed duration is an error at the value", "[config]") {

@@ -39,7 +39,7 @@ for a in $alerts; do
 done
 for a in LeakwatchProcessMemoryLeak LeakwatchProcessMemoryLimitSoon LeakwatchCgroupMemoryLimitSoon \
          LeakwatchFdLeak LeakwatchHostMemoryExhaustion LeakwatchOOMKill LeakwatchDown \
-         LeakwatchScansFailing LeakwatchScanSlow; do
+         LeakwatchScansFailing LeakwatchScanSlow LeakwatchCrashLoop; do
   echo "$alerts" | grep -qx "$a" || bad "alert $a is missing"
 done
 

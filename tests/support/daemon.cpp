@@ -29,6 +29,7 @@ std::string fast_config_yaml(const std::string& extra) {
          "  warmup_grace: 10s\n"
          "  min_observed: 15s\n"
          "  rate_period: 1m\n"
+         "  crash_loop_restart_within: 1s\n"
          "web:\n"
          "  listen: \"127.0.0.1:0\"\n"
          "  request_timeout: 2s\n" +
