@@ -36,6 +36,29 @@ void write_rates(JsonWriter& w, const std::vector<WindowRate>& rates, const char
   w.end_object();
 }
 
+// The headroom formula's terms (README "Headroom"): null when no cgroup limit applies.
+void write_headroom(JsonWriter& w, const std::optional<analysis::HeadroomTerms>& h) {
+  if (!h) {
+    w.field("headroom", std::optional<double>{});
+    return;
+  }
+  w.key("headroom").begin_object();
+  w.field("cgroup", h->cgroup);
+  w.field("limit", h->limit_kind);
+  w.field("limit_bytes", h->limit_bytes);
+  w.field("charged_bytes", h->charged_bytes);
+  w.field("active_file_bytes", h->active_file_bytes);
+  w.field("inactive_file_bytes", h->inactive_file_bytes);
+  w.field("slab_reclaimable_bytes", h->slab_reclaimable_bytes);
+  w.field("dirty_bytes", h->dirty_bytes);
+  w.field("writeback_bytes", h->writeback_bytes);
+  w.field("swap_used_bytes", h->swap_used_bytes);
+  w.field("unreclaimable_bytes", h->unreclaimable_bytes);
+  w.field("swap_room_bytes", h->swap_room_bytes);
+  w.field("headroom_bytes", h->headroom_bytes);
+  w.end_object();
+}
+
 void write_verdict(JsonWriter& w, std::string_view name, const ResourceVerdict& v) {
   w.key(name).begin_object();
   w.field("pattern", v.pattern);
@@ -55,6 +78,7 @@ void write_verdict(JsonWriter& w, std::string_view name, const ResourceVerdict& 
   } else {
     w.field("regime_change", v.regime_change);
   }
+  write_headroom(w, v.headroom);
   w.end_object();
 }
 
