@@ -24,6 +24,7 @@ struct AnalysisOptions {
   double sibling_outlier_ratio = 3.0;
   std::uint32_t max_oom_events = 100;
   std::size_t history_points = 120;  // points per sparkline / JSON history
+  std::size_t chart_points = 400;    // points per series of the per-process page's charts
   struct Cgroups {
     std::uint32_t max_depth = 6;
     std::uint64_t min_usage_bytes = 0;
