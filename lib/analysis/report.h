@@ -46,13 +46,13 @@ struct HeadroomTerms {
 // per-process page. Absent when the verdict came from no full classification (too few samples, or
 // nothing moved over the longest window).
 struct VerdictEvidence {
-  std::optional<double> rate_per_second;        // trend of the bucket medians
-  std::optional<double> floor_rate_per_second;  // trend of the floor
-  double observed_seconds = 0;                  // span of the samples judged
-  double consistency = 0;                       // c: share of floor groups that did not fall
-  double persistence = 0;                       // p: last-quarter growth / whole growth
-  double margin = 0;                            // m: growth in multiples of the thresholds
-  bool halved = false;                          // score halved: neither leak nor growing
+  std::optional<double> rate_per_second = std::nullopt;        // trend of the bucket medians
+  std::optional<double> floor_rate_per_second = std::nullopt;  // trend of the floor
+  double observed_seconds = 0;                                 // span of the samples judged
+  double consistency = 0;    // c: share of floor groups that did not fall
+  double persistence = 0;    // p: last-quarter growth / whole growth
+  double margin = 0;         // m: growth in multiples of the thresholds
+  bool halved = false;       // score halved: neither leak nor growing
   bool from_regime = false;  // judged over the current regime rather than the whole window
 };
 
@@ -69,7 +69,7 @@ struct ResourceVerdict {
   std::optional<double> regime_since_seconds;
   std::string regime_change;
   std::optional<HeadroomTerms> headroom;  // memory with a cgroup limit: how it was computed
-  std::optional<VerdictEvidence> evidence;
+  std::optional<VerdictEvidence> evidence = std::nullopt;
 };
 
 // A compact history for sparklines and the JSON API: wall time (s) and value.
@@ -113,7 +113,7 @@ struct ProcessReport {
   ResourceVerdict fds;
   bool sibling_outlier = false;
   std::vector<HistoryPoint> history;  // private bytes, downsampled; tracked processes only
-  ProcessCharts charts;               // the per-process page's charts; tracked processes only
+  ProcessCharts charts{};             // the per-process page's charts; tracked processes only
 
   std::optional<std::uint64_t> private_bytes() const {
     if (!anon_bytes) {
@@ -226,8 +226,8 @@ struct Report {
   std::uint64_t oom_kills_flagged_total = 0;
   SelfReport self;
   std::vector<std::string> windows;  // analysis window labels, in order
-  SuspectRule memory_rule;
-  SuspectRule fds_rule;
+  SuspectRule memory_rule{};
+  SuspectRule fds_rule{};
 };
 
 }  // namespace lw::analysis
