@@ -91,8 +91,9 @@ void render_identity(std::string& out, const ProcessReport& p, double now) {
     out += "</dt><dd>" + v_html + "</dd>";
   };
   row("Group", html_escape(p.group));
-  row("Unit / cgroup", status::cgroup_cell(p.unit, p.cgroup) + " <span class=\"path\">" +
-                           html_escape(p.cgroup) + "</span>");
+  row("Unit / cgroup", p.unit.empty() ? status::cgroup_cell(p.unit, p.cgroup)
+                                      : html_escape(p.unit) + " <span class=\"path\">" +
+                                            html_escape(p.cgroup) + "</span>");
   row("Parent", std::to_string(p.ppid));
   row("User", p.uid ? std::to_string(*p.uid) : std::string("–"));
   row("Started",
@@ -140,14 +141,15 @@ void render_charts(std::string& out, const ProcessReport& p) {
   const auto rss_points = to_points(p.charts.rss_bytes);
   const auto pss_points = to_points(p.charts.pss_bytes);
   const auto floor = floor_points(p.charts.private_bytes);
+  // Private last: it is the series the verdict is about, so it is drawn on top.
   const std::array<format::ChartSeries, 4> memory{{
-      {.name = "private", .color = std::string(kPrivateColor), .points = private_points},
       {.name = "RSS", .color = std::string(kRssColor), .points = rss_points},
       {.name = "PSS", .color = std::string(kPssColor), .points = pss_points},
       {.name = "floor of private",
        .color = std::string(kFloorColor),
        .points = floor,
        .dashed = true},
+      {.name = "private", .color = std::string(kPrivateColor), .points = private_points},
   }};
   format::ChartOptions options{.title = "memory of " + p.comm,
                                .format_value = [](double v) { return format::bytes(v); },
@@ -158,7 +160,7 @@ void render_charts(std::string& out, const ProcessReport& p) {
       {{.name = "open FDs", .color = std::string(kFdColor), .points = fd_points}}};
   options.title = "open FDs of " + p.comm;
   options.height = 150;
-  options.format_value = [](double v) { return fmt::format("{:.0f}", v); };
+  options.format_value = [](double v) { return fmt::format("{:.4g}", v); };
   options.marker = regime_marker(p.fds);
   out += "<h3>Open file descriptors</h3>" + format::svg_line_chart(fds, options);
 }
