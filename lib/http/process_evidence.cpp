@@ -29,7 +29,7 @@ std::string rate_cell(Resource r, const std::optional<double>& per_second) {
 }
 
 std::string check_row(bool holds, std::string_view condition, const std::string& value_html) {
-  return fmt::format("<tr><td class=\"{}\">{}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
+  return fmt::format(R"(<tr><td class="{}">{}</td><td>{}</td><td class="muted">{}</td></tr>)",
                      holds ? "yes" : "no", holds ? "✓" : "✗", condition, value_html);
 }
 
