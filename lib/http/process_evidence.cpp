@@ -167,6 +167,35 @@ void render_time_to_limit(std::string& out, const ProcessReport& p) {
 
 }  // namespace process
 
+HeadroomView headroom_view(const analysis::HeadroomTerms& t,
+                           const std::optional<double>& seconds_to_limit) {
+  constexpr std::string_view kStat = "memory.stat";
+  HeadroomView v{
+      .formula =
+          "headroom = limit − (unreclaimable − swap used) + swap room; unreclaimable = "
+          "charged − active_file − inactive_file − slab_reclaimable + dirty + writeback + "
+          "swap used",
+      .scope = t.cgroup,
+      .limit_kind = t.limit_kind,
+      .limit_bytes = t.limit_bytes,
+      .terms = {{"", "charged", t.charged_bytes,
+                 "memory.current (v2), total_rss + total_cache (v1)"},
+                {"−", "active_file", t.active_file_bytes, std::string(kStat)},
+                {"−", "inactive_file", t.inactive_file_bytes, std::string(kStat)},
+                {"−", "slab_reclaimable", t.slab_reclaimable_bytes, std::string(kStat)},
+                {"+", "dirty", t.dirty_bytes, std::string(kStat)},
+                {"+", "writeback", t.writeback_bytes, std::string(kStat)},
+                {"+", "swap used", t.swap_used_bytes, "memory.swap.current / memsw"}},
+      .unreclaimable_bytes = t.unreclaimable_bytes,
+      .swap_available_bytes = t.swap_room_bytes,
+      .headroom_bytes = static_cast<std::uint64_t>(std::max(0.0, t.headroom_bytes)),
+      .growth_bytes_per_second = std::nullopt};
+  if (seconds_to_limit && *seconds_to_limit > 0) {
+    v.growth_bytes_per_second = t.headroom_bytes / *seconds_to_limit;
+  }
+  return v;
+}
+
 std::string render_headroom_section(const std::optional<HeadroomView>& headroom) {
   std::string out = "<h2>Headroom</h2>";
   if (!headroom) {
@@ -174,9 +203,8 @@ std::string render_headroom_section(const std::optional<HeadroomView>& headroom)
     return out;
   }
   const HeadroomView& h = *headroom;
-  out += "<p>Headroom of " + html_escape(h.scope) + " (" + html_escape(h.limit_kind) +
-         " limit) = limit − unreclaimable" +
-         (h.swap_available_bytes ? std::string(" + swap still available") : std::string()) +
+  out += "<p>Headroom of " + html_escape(h.scope) + " (" + html_escape(h.limit_kind) + " limit): " +
+         html_escape(h.formula.empty() ? "headroom = limit − unreclaimable" : h.formula) +
          "</p><table class=\"narrow\"><tbody>";
   const auto row = [&](const std::string& name_html, const std::string& value_html,
                        const std::string& source_html) {
@@ -190,10 +218,11 @@ std::string render_headroom_section(const std::optional<HeadroomView>& headroom)
   }
   row("= unreclaimable", status::bytes_cell(h.unreclaimable_bytes), "");
   if (h.swap_available_bytes) {
-    row("+ swap available", status::bytes_cell(h.swap_available_bytes), "");
+    row("swap room", status::bytes_cell(h.swap_available_bytes), "");
   }
   row("<b>headroom</b>", "<b>" + status::bytes_cell(h.headroom_bytes) + "</b>", "");
-  row("growth of unreclaimable", status::byte_rate_cell(h.growth_bytes_per_second), "");
+  row("growth of unreclaimable", status::byte_rate_cell(h.growth_bytes_per_second),
+      "headroom / time to limit");
   out += "</tbody></table>";
   return out;
 }

@@ -197,7 +197,11 @@ std::optional<std::string> render_process_page(const Report& report, std::int32_
   process::render_evidence(out, report, p, process::Resource::kMemory, now_wall_seconds);
   process::render_evidence(out, report, p, process::Resource::kFds, now_wall_seconds);
   process::render_time_to_limit(out, p);
-  out += render_headroom_section(extras.headroom);
+  std::optional<HeadroomView> headroom = extras.headroom;
+  if (!headroom && p.memory.headroom) {
+    headroom = headroom_view(*p.memory.headroom, p.memory.seconds_to_limit);
+  }
+  out += render_headroom_section(headroom);
   out += render_crash_loop_section(extras.crash_loop);
   out += "</body></html>\n";
   return out;

@@ -27,6 +27,7 @@ struct HeadroomTerm {
 // The headroom behind a process's memory time to limit: limit − unreclaimable, where
 // unreclaimable is the sum of `terms`.
 struct HeadroomView {
+  std::string formula;     // shown as it is, e.g. "headroom = limit − unreclaimable"
   std::string scope;       // the cgroup path, or "host"
   std::string limit_kind;  // "cgroup", "cgroup_high", "system"
   std::optional<std::uint64_t> limit_bytes;
@@ -53,7 +54,8 @@ struct CrashLoopView {
   std::vector<CrashLoopInstance> instances;  // oldest first
 };
 
-// Data the Report does not carry yet; each section says "not available" without it.
+// Data the Report does not carry yet; each section says "not available" without it. The headroom
+// defaults to the one the memory verdict carries.
 struct ProcessPageExtras {
   std::optional<HeadroomView> headroom;
   std::optional<CrashLoopView> crash_loop;
@@ -68,7 +70,12 @@ std::optional<std::string> render_process_page(const analysis::Report& report, s
 // A small page for an error answer (404 unknown process, 400 bad pid), linking back to "/".
 std::string render_process_error_page(int status, const std::string& message);
 
-// The two sections the Report does not fill yet, separately testable.
+// The view of the headroom terms a memory verdict carries (analysis/report.h), with the growth
+// rate that its time to limit implies.
+HeadroomView headroom_view(const analysis::HeadroomTerms& terms,
+                           const std::optional<double>& seconds_to_limit);
+
+// The two sections, separately testable. Without data each says "not available".
 std::string render_headroom_section(const std::optional<HeadroomView>& headroom);
 std::string render_crash_loop_section(const std::optional<CrashLoopView>& crash_loop);
 

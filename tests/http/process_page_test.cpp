@@ -174,6 +174,24 @@ TEST_CASE("process page: headroom and crash-loop sections render their data, esc
   CHECK(loop.find("500.0 MiB") != std::string::npos);
   CHECK(loop.find("running") != std::string::npos);
 
+  // The terms the memory verdict carries become the section by default.
+  lw::analysis::Report with_terms = page_report();
+  lw::analysis::HeadroomTerms terms;
+  terms.cgroup = "/system.slice/leaky.service";
+  terms.limit_kind = "cgroup";
+  terms.limit_bytes = 1024 * kMiB;
+  terms.charged_bytes = 900 * kMiB;
+  terms.inactive_file_bytes = 150 * kMiB;
+  terms.unreclaimable_bytes = 750 * kMiB;
+  terms.headroom_bytes = 274.0 * kMiB;
+  with_terms.processes.front().memory.headroom = terms;
+  const auto from_terms = render_process_page(with_terms, 4242, kGeneratedAt);
+  REQUIRE(from_terms.has_value());
+  CHECK(from_terms->find("<h2>Headroom</h2><p class=\"muted\">Not available") == std::string::npos);
+  CHECK(from_terms->find("274.0 MiB") != std::string::npos);
+  CHECK(from_terms->find("− inactive_file") != std::string::npos);
+  CHECK(from_terms->find("150.0 MiB") != std::string::npos);
+
   lw::http::ProcessPageExtras extras{.headroom = h, .crash_loop = c};
   const auto page = render_process_page(page_report(), 4242, kGeneratedAt, extras);
   REQUIRE(page.has_value());
