@@ -64,6 +64,7 @@ ScanCycle::ScanCycle(const config::Config& cfg)
       rules_(process_rules(cfg)),
       smaps_(smaps_policy(cfg)) {
   processes_.set_read_identity(rules_.needs_identity);
+  self_.version = LW_VERSION;  // shown on the status page
   self_.scan_duration.bounds = histogram_bounds();
   self_.scan_duration.counts.assign(self_.scan_duration.bounds.size(), 0);
   self_.scan_interval_seconds = std::chrono::duration<double>(cfg.scan.interval).count();

@@ -15,6 +15,8 @@ build_pkgs+=(dpkg-dev file)
 # Not git: run.sh lists the sources with find when there is no git work tree.
 test_pkgs=(prometheus python3 clang-format clang-tidy lintian systemd util-linux file
   debootstrap systemd-container zstd ccache)
+# The per-process page is rendered in a headless browser (tests/integration/process_page_test.cpp).
+test_pkgs+=(chromium)
 
 want=("${build_pkgs[@]}")
 case "${1:---build}" in

@@ -244,10 +244,14 @@ Verdict classify(std::span<const Sample> window, double process_age_seconds, con
       classify_detail::group_lows(std::span<const Bucket>(w.buckets), kConsistencyGroups,
                                   [](const Bucket& b) { return b.low; }));
   out.score = growth_score(consistency, growth);
+  out.consistency = consistency;
+  out.persistence = growth.persistence;
+  out.margin = growth.margin;
 
   out.pattern = pick_pattern(w, jumps, growth.leak_like, judge, th, process_age_seconds);
   if (out.pattern != Pattern::kLeak && out.pattern != Pattern::kGrowing) {
     out.score *= 0.5;  // growth evidence that the rules explained otherwise
+    out.halved = true;
   }
   out.suspect = out.pattern == Pattern::kLeak && out.score >= th.suspect_score &&
                 process_age_seconds > th.warmup_grace_seconds && span >= th.min_observed_seconds;

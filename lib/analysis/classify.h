@@ -118,6 +118,11 @@ struct Verdict {
   std::optional<double> rate_per_second;        // robust slope of the window (bucket medians)
   std::optional<double> floor_rate_per_second;  // robust slope of the floor
   double observed_seconds = 0;                  // last t - first t
+  // The terms of the score (see "Score" above), kept as evidence for the per-process page.
+  double consistency = 0;  // c
+  double persistence = 0;  // p
+  double margin = 0;       // m
+  bool halved = false;     // the pattern is neither leak nor growing
 };
 
 // `window`: the samples of ONE series (one (pid, starttime)) inside the analysis window, times

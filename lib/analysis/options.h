@@ -27,6 +27,7 @@ struct AnalysisOptions {
   // within this long was restarted (crash_loop.h); one not replaced that soon exited.
   double crash_loop_restart_within_seconds = 60;
   std::size_t history_points = 120;  // points per sparkline / JSON history
+  std::size_t chart_points = 400;    // points per series of the per-process page's charts
   struct Cgroups {
     std::uint32_t max_depth = 6;
     std::uint64_t min_usage_bytes = 0;

@@ -43,6 +43,20 @@ struct HeadroomTerms {
   double headroom_bytes = 0;                     // never negative
 };
 
+// Why a verdict is what it is (classify.h): the trends it saw and the terms of its score, for the
+// per-process page. Absent when the verdict came from no full classification (too few samples, or
+// nothing moved over the longest window).
+struct VerdictEvidence {
+  std::optional<double> rate_per_second = std::nullopt;        // trend of the bucket medians
+  std::optional<double> floor_rate_per_second = std::nullopt;  // trend of the floor
+  double observed_seconds = 0;                                 // span of the samples judged
+  double consistency = 0;    // c: share of floor groups that did not fall
+  double persistence = 0;    // p: last-quarter growth / whole growth
+  double margin = 0;         // m: growth in multiples of the thresholds
+  bool halved = false;       // score halved: neither leak nor growing
+  bool from_regime = false;  // judged over the current regime rather than the whole window
+};
+
 struct ResourceVerdict {
   std::string pattern = "flat";  // one of kPatternNames; "" when not judged yet
   double score = 0;              // 0..1
@@ -56,12 +70,29 @@ struct ResourceVerdict {
   std::optional<double> regime_since_seconds;
   std::string regime_change;
   std::optional<HeadroomTerms> headroom;  // memory with a cgroup limit: how it was computed
+  std::optional<VerdictEvidence> evidence = std::nullopt;
 };
 
 // A compact history for sparklines and the JSON API: wall time (s) and value.
 struct HistoryPoint {
   double t = 0;
   double v = 0;
+};
+
+// A tracked process's series over the longest window for its page, each downsampled to
+// AnalysisOptions::chart_points. PSS has points only where smaps_rollup was read.
+struct ProcessCharts {
+  std::vector<HistoryPoint> private_bytes, rss_bytes, pss_bytes, fds;
+};
+
+// The thresholds behind "suspect" (classify.h), for explaining a verdict.
+struct SuspectRule {
+  double suspect_score = 0;
+  double min_observed_seconds = 0;
+  double warmup_grace_seconds = 0;
+  double min_growth_per_hour = 0;  // bytes (memory) or FDs per analysis hour
+  double min_growth_ratio_per_hour = 0;
+  double hour_seconds = 3600;  // the analysis "hour" (shorter when time is compressed)
 };
 
 struct ProcessReport {
@@ -83,6 +114,7 @@ struct ProcessReport {
   ResourceVerdict fds;
   bool sibling_outlier = false;
   std::vector<HistoryPoint> history;  // private bytes, downsampled; tracked processes only
+  ProcessCharts charts{};             // the per-process page's charts; tracked processes only
 
   std::optional<std::uint64_t> private_bytes() const {
     if (!anon_bytes) {
@@ -218,6 +250,8 @@ struct Report {
   std::uint64_t oom_kills_flagged_total = 0;
   SelfReport self;
   std::vector<std::string> windows;  // analysis window labels, in order
+  SuspectRule memory_rule{};
+  SuspectRule fds_rule{};
 };
 
 }  // namespace lw::analysis

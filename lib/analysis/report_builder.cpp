@@ -35,6 +35,15 @@ void memory_time_to_limit(double rate, const Headroom& h, std::optional<double> 
   }
 }
 
+SuspectRule suspect_rule(const Thresholds& th) {
+  return {.suspect_score = th.suspect_score,
+          .min_observed_seconds = th.min_observed_seconds,
+          .warmup_grace_seconds = th.warmup_grace_seconds,
+          .min_growth_per_hour = th.min_growth_bytes_per_hour,
+          .min_growth_ratio_per_hour = th.min_growth_ratio_per_hour,
+          .hour_seconds = th.hour_seconds()};
+}
+
 // Siblings: compares the live members of each group.
 void mark_sibling_outliers(const AnalysisOptions& options, std::vector<ProcessReport>& processes) {
   std::map<std::string, std::vector<std::size_t>> members;
@@ -202,8 +211,8 @@ void ReportBuilder::mark_tracked(const store::SeriesStore& store, std::int64_t n
     }
     if (p.tracked && s != nullptr) {
       ++tracked;
-      p.history =
-          private_history(store, *s, now_ms - options_.longest_ms(), options_.history_points);
+      p.charts = process_charts(store, *s, now_ms - options_.longest_ms(), options_.chart_points,
+                                options_.history_points, &p.history);
     }
   }
   report.self.processes_tracked = tracked;
@@ -232,6 +241,8 @@ std::shared_ptr<const Report> ReportBuilder::build(const store::SeriesStore& sto
   report->generated_at = wall_seconds(snap.wall_time);
   report->ready = true;
   report->windows = options_.window_labels;
+  report->memory_rule = suspect_rule(options_.memory);
+  report->fds_rule = suspect_rule(options_.fds);
   report->self = std::move(self);
   verdicts_.prune(store);
 

@@ -80,16 +80,57 @@ std::vector<HistoryPoint> private_history(const store::SeriesStore& store,
   return downsample(wall, points);
 }
 
+ProcessCharts process_charts(const store::SeriesStore& store, const store::ProcessSeries& s,
+                             std::int64_t since_ms, std::size_t points, std::size_t history_points,
+                             std::vector<HistoryPoint>* private_history) {
+  ProcessCharts raw;
+  const auto wall_of = [&](std::uint64_t seq) -> std::optional<double> {
+    const auto t = store.time_of(seq);
+    return t ? std::optional<double>(static_cast<double>(t->wall_ms) / 1000.0) : std::nullopt;
+  };
+  const auto push = [](std::vector<HistoryPoint>& out, double t, const auto& value) {
+    if (value) {
+      out.push_back({t, static_cast<double>(*value)});
+    }
+  };
+  // One pass over the series: decoding is the cost, and every chunk holds all channels.
+  s.series.for_each(store.seq_since(since_ms), [&](std::uint64_t seq, const auto& v) {
+    const auto t = wall_of(seq);
+    if (!t) {
+      return;
+    }
+    push(raw.private_bytes, *t, v[store::kPrivateBytes]);
+    push(raw.rss_bytes, *t, v[store::kRssBytes]);
+    push(raw.pss_bytes, *t, v[store::kPssBytes]);
+    push(raw.fds, *t, v[store::kFds]);
+  });
+  if (private_history != nullptr) {
+    *private_history = downsample(raw.private_bytes, history_points);
+  }
+  return {.private_bytes = downsample(raw.private_bytes, points),
+          .rss_bytes = downsample(raw.rss_bytes, points),
+          .pss_bytes = downsample(raw.pss_bytes, points),
+          .fds = downsample(raw.fds, points)};
+}
+
 ResourceVerdict to_resource(const Verdict& v) {
   ResourceVerdict r;
   r.pattern = std::string(pattern_name(v.pattern));
   r.score = v.score;
   r.suspect = v.suspect;
+  r.evidence = VerdictEvidence{.rate_per_second = v.rate_per_second,
+                               .floor_rate_per_second = v.floor_rate_per_second,
+                               .observed_seconds = v.observed_seconds,
+                               .consistency = v.consistency,
+                               .persistence = v.persistence,
+                               .margin = v.margin,
+                               .halved = v.halved};
   return r;
 }
 
 ResourceVerdict to_resource(const RegimeVerdict& rv, double now_s, double now_wall) {
   ResourceVerdict r = to_resource(rv.verdict);
+  r.evidence->from_regime = rv.from_regime;
   if (rv.regime.change != Regime::Change::kNone) {
     r.regime_since_seconds = now_wall - (now_s - rv.regime.start_t);
     r.regime_change = std::string(change_name(rv.regime.change));

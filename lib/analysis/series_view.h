@@ -63,6 +63,13 @@ std::vector<HistoryPoint> private_history(const store::SeriesStore& store,
                                           const store::ProcessSeries& s, std::int64_t since_ms,
                                           std::size_t points);
 
+// A tracked process's page charts since steady ms `since_ms`, each series downsampled to `points`.
+// `private_history`, when not null, receives the private bytes downsampled to `history_points`
+// from the same read.
+ProcessCharts process_charts(const store::SeriesStore& store, const store::ProcessSeries& s,
+                             std::int64_t since_ms, std::size_t points, std::size_t history_points,
+                             std::vector<HistoryPoint>* private_history);
+
 ResourceVerdict to_resource(const Verdict& v);
 // The same for a regime-aware verdict, with when its regime began (wall seconds; now_s is the
 // steady time the verdict's samples are in).

@@ -12,6 +12,7 @@
 #include "http/basic_auth.h"
 #include "http/gzip.h"
 #include "http/json.h"
+#include "http/process_page.h"
 #include "http/status_page.h"
 
 namespace lw::http {
@@ -32,6 +33,25 @@ Response json_error(int status, std::string_view message) {
   append_json_string(body, message);
   body += "}";
   return json_response(status, std::move(body));
+}
+
+// An HTML page with the headers that keep it self-contained: no scripts, no framing, nothing
+// loaded from elsewhere (the SVG charts are inline).
+Response html_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  return r;
+}
+
+double now_wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string_view reason_phrase(int status) {
@@ -170,17 +190,31 @@ Response Router::status_page() {
   if (!report) {
     return text_response(503, "no report\n");
   }
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  Response r;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = render_status_page(*report, current_health(), now);
-  r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-  r.headers.emplace_back("X-Frame-Options", "DENY");
-  r.headers.emplace_back("Referrer-Policy", "no-referrer");
-  return r;
+  return html_response(200, render_status_page(*report, current_health(), now_wall_seconds()));
+}
+
+// /process/{pid}: 400 for anything but a positive decimal pid, 404 for a pid with no live process
+// in the latest report (unknown, or exited and kept only for its post-mortem).
+Response Router::process_page(std::string_view pid_text) {
+  const auto pid = text::parse_int<std::int32_t>(pid_text);
+  if (!pid || *pid <= 0) {
+    return html_response(
+        400, render_process_error_page(400,
+                                       "Not a process id: a page per process is /process/<pid>, "
+                                       "with pid a positive decimal number."));
+  }
+  const std::shared_ptr<const analysis::Report> report = board_.latest();
+  if (!report) {
+    return text_response(503, "no report\n");
+  }
+  auto body = render_process_page(*report, *pid, now_wall_seconds());
+  if (!body) {
+    return html_response(
+        404, render_process_error_page(404, "No live process with pid " + std::to_string(*pid) +
+                                                " in the latest scan: it is unknown or has "
+                                                "exited."));
+  }
+  return html_response(200, std::move(*body));
 }
 
 Response Router::route(const Request& req) {
@@ -191,10 +225,11 @@ Response Router::route(const Request& req) {
     return r;
   }
   constexpr std::string_view kProcessPrefix = "/api/v1/processes/";
+  constexpr std::string_view kProcessPagePrefix = "/process/";
   const bool known = path == "/" || path == "/metrics" || path == "/healthz" ||
                      path == "/api/v1/processes" || path == "/api/v1/cgroups" ||
                      path == "/api/v1/oom-kills" || path == "/api/v1/groups" ||
-                     path.starts_with(kProcessPrefix);
+                     path.starts_with(kProcessPrefix) || path.starts_with(kProcessPagePrefix);
   if (!known) {
     return path.starts_with("/api/") ? json_error(404, "not found")
                                      : text_response(404, "not found\n");
@@ -216,6 +251,9 @@ Response Router::route(const Request& req) {
   }
   if (path == "/") {
     return status_page();
+  }
+  if (path.starts_with(kProcessPagePrefix)) {
+    return process_page(path.substr(kProcessPagePrefix.size()));
   }
   const std::shared_ptr<const analysis::Report> report = board_.latest();
   if (!report) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,7 @@ class Router {
   };
   std::shared_ptr<const RenderedMetrics> rendered_metrics();
   Response status_page();
+  Response process_page(std::string_view pid_text);
   Health current_health() const { return health_ ? health_() : Health{true, ""}; }
 
   const exporter::ReportBoard& board_;

@@ -126,7 +126,7 @@ std::string cgroup_cell(std::string_view unit, std::string_view cgroup) {
 }
 
 std::string pid_link(std::int32_t pid) {
-  return fmt::format("<a href=\"/api/v1/processes/{0}\">{0}</a>", pid);
+  return fmt::format("<a href=\"/process/{0}\">{0}</a>", pid);
 }
 
 }  // namespace lw::http::status

@@ -42,7 +42,7 @@ std::string pattern_badge(std::string_view pattern, bool suspect);
 std::string time_to_limit(const analysis::ResourceVerdict& verdict);
 // The unit's name with the cgroup path as its tooltip, or the path itself.
 std::string cgroup_cell(std::string_view unit, std::string_view cgroup);
-// The pid, linked to its JSON.
+// The pid, linked to its page (/process/{pid}).
 std::string pid_link(std::int32_t pid);
 
 }  // namespace lw::http::status

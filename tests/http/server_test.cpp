@@ -198,7 +198,7 @@ TEST_CASE("server: / is the status page with the suspect and every name escaped"
   const auto csp = r.header("Content-Security-Policy");
   REQUIRE(csp.has_value());
   CHECK(csp->starts_with("default-src 'none'"));
-  CHECK(r.body.find("<a href=\"/api/v1/processes/4242\">4242</a>") != std::string::npos);
+  CHECK(r.body.find("<a href=\"/process/4242\">4242</a>") != std::string::npos);
   CHECK(r.body.find("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;&#39;") != std::string::npos);
   CHECK(r.body.find("<script") == std::string::npos);
   CHECK(r.body.find("bad\xEF\xBF\xBD\xEF\xBF\xBD name") != std::string::npos);

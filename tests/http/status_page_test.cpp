@@ -40,7 +40,7 @@ TEST_CASE("status page: shows suspects, top processes, cgroups, OOM kills and se
   // The sanitised invalid-UTF-8 name is shown with replacement characters.
   CHECK(page.find("bad\xEF\xBF\xBD\xEF\xBF\xBD name") != std::string::npos);
   // Suspect row: pid link, pattern, score, time to limit, rate per hour of the 1h window.
-  CHECK(page.find("<a href=\"/api/v1/processes/4242\">4242</a>") != std::string::npos);
+  CHECK(page.find("<a href=\"/process/4242\">4242</a>") != std::string::npos);
   CHECK(page.find("0.93") != std::string::npos);
   CHECK(page.find("1h 0m <span class=\"muted\">(cgroup)</span>") != std::string::npos);
   CHECK(page.find("+7.0 MiB/h") != std::string::npos);  // 2048.5 B/s * 3600
