@@ -1,5 +1,6 @@
 #include "http/process_page.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -176,6 +177,33 @@ const ProcessReport* find_live(const Report& report, std::int32_t pid) {
 
 }  // namespace
 
+std::optional<CrashLoopView> crash_loop_view(const analysis::Report& report,
+                                             const analysis::ProcessReport& p) {
+  const auto group =
+      std::find_if(report.groups.begin(), report.groups.end(),
+                   [&](const analysis::GroupReport& g) { return g.name == p.group; });
+  if (group == report.groups.end() || (group->deaths.empty() && !group->crash_loop)) {
+    return std::nullopt;
+  }
+  CrashLoopView view{.group = group->name, .suspect = group->crash_loop, .instances = {}};
+  for (const analysis::InstanceDeath& d : group->deaths) {
+    view.instances.push_back({.pid = d.pid,
+                              .started_at = d.start_seconds,
+                              .ended_at = d.end_seconds,
+                              .end_cause = analysis::death_cause_name(d.cause),
+                              .peak_private_bytes = d.peak_private_bytes,
+                              .pattern = d.pattern});
+  }
+  // This process: the instance running now.
+  view.instances.push_back({.pid = p.id.pid,
+                            .started_at = p.start_time_seconds,
+                            .ended_at = std::nullopt,
+                            .end_cause = "",
+                            .peak_private_bytes = std::nullopt,
+                            .pattern = p.memory.pattern});
+  return view;
+}
+
 std::optional<std::string> render_process_page(const Report& report, std::int32_t pid,
                                                double now_wall_seconds,
                                                const ProcessPageExtras& extras) {
@@ -202,7 +230,11 @@ std::optional<std::string> render_process_page(const Report& report, std::int32_
     headroom = headroom_view(*p.memory.headroom, p.memory.seconds_to_limit);
   }
   out += render_headroom_section(headroom);
-  out += render_crash_loop_section(extras.crash_loop);
+  std::optional<CrashLoopView> crash_loop = extras.crash_loop;
+  if (!crash_loop) {
+    crash_loop = crash_loop_view(report, p);
+  }
+  out += render_crash_loop_section(crash_loop);
   out += "</body></html>\n";
   return out;
 }

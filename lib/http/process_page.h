@@ -43,7 +43,8 @@ struct CrashLoopInstance {
   std::int32_t pid = 0;
   double started_at = 0;           // wall seconds
   std::optional<double> ended_at;  // wall seconds; nullopt: still running
-  std::string end_cause;           // "oom_kill", "replaced", "exited", "" (running)
+  std::string
+      end_cause;  // death_cause_name(): "oom_kill", "restarted", "exited", "pending"; "" running
   std::optional<std::uint64_t> peak_private_bytes;
   std::string pattern;  // its own pattern before it ended
 };
@@ -66,6 +67,11 @@ struct ProcessPageExtras {
 std::optional<std::string> render_process_page(const analysis::Report& report, std::int32_t pid,
                                                double now_wall_seconds,
                                                const ProcessPageExtras& extras = {});
+
+// The crash-loop view of `p`'s group from the report (GroupReport::deaths, crash_loop), with `p`
+// as the running instance; nullopt when its group has no recorded deaths.
+std::optional<CrashLoopView> crash_loop_view(const analysis::Report& report,
+                                             const analysis::ProcessReport& p);
 
 // A small page for an error answer (404 unknown process, 400 bad pid), linking back to "/".
 std::string render_process_error_page(int status, const std::string& message);

@@ -198,6 +198,52 @@ TEST_CASE("process page: headroom and crash-loop sections render their data, esc
   CHECK(page->find("Not available") == std::string::npos);
 }
 
+TEST_CASE("process page: a crash-looping group's deaths come from the report",
+          "[http][process_page]") {
+  lw::analysis::Report r = page_report();
+  const lw::analysis::ProcessReport& p = r.processes.front();
+  const auto without = render_process_page(r, 4242, kGeneratedAt);
+  REQUIRE(without.has_value());
+  CHECK(!lw::http::crash_loop_view(r, p).has_value());
+
+  lw::analysis::GroupReport* group = nullptr;
+  for (auto& g : r.groups) {
+    if (g.name == p.group) {
+      group = &g;
+    }
+  }
+  if (group == nullptr) {
+    lw::analysis::GroupReport g;
+    g.name = p.group;
+    r.groups.push_back(g);
+    group = &r.groups.back();
+  }
+  group->crash_loop = true;
+  for (int i = 0; i < 3; ++i) {
+    group->deaths.push_back(
+        {.pid = 100 + i,
+         .unit = "leaky.service",
+         .cgroup = "/system.slice/leaky.service",
+         .start_seconds = kGeneratedAt - 900 + 300 * i,
+         .end_seconds = kGeneratedAt - 700 + 300 * i,
+         .peak_private_bytes = (300 + 10 * static_cast<std::uint64_t>(i)) * kMiB,
+         .pattern = "growing",
+         .cause = lw::analysis::DeathCause::kOomKill});
+  }
+  const auto view = lw::http::crash_loop_view(r, p);
+  REQUIRE(view.has_value());
+  CHECK(view->suspect);
+  REQUIRE(view->instances.size() == 4);  // three deaths, then this process running
+  CHECK(view->instances[0].end_cause == "oom_kill");
+  CHECK(view->instances[3].pid == 4242);
+  CHECK(!view->instances[3].ended_at.has_value());
+  const auto page = render_process_page(r, 4242, kGeneratedAt);
+  REQUIRE(page.has_value());
+  CHECK(page->find("crash-loop suspect") != std::string::npos);
+  CHECK(page->find("320.0 MiB") != std::string::npos);
+  CHECK(page->find("oom_kill") != std::string::npos);
+}
+
 TEST_CASE("process page route: 200 for a live pid, 404 unknown or exited, 400 not a pid",
           "[http][process_page]") {
   lw::exporter::ReportBoard board;
