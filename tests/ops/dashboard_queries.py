@@ -89,12 +89,16 @@ def selectors(expr):
 
 
 def spec_metrics(spec_text):
-    """Metric names from SPEC.md's Metrics section. Understands the shorthand
+    """Metric names from SPEC.md's Metrics section and its "Version 2 additions" (the names
+    that section adds are the public API too). Understands the shorthand
     `leakwatch_a_stalled_seconds_total` / `_waiting_seconds_total`."""
     m = re.search(r"^## Metrics.*?$(.*?)(?=^## )", spec_text, re.S | re.M)
     if not m:
         raise ValueError("SPEC.md has no '## Metrics' section")
     section = m.group(1)
+    v2 = re.search(r"^## Version 2 additions.*?$(.*?)(?=^## |\Z)", spec_text, re.S | re.M)
+    if v2:
+        section += "\n" + v2.group(1)
     names = set()
     prev = None
     prev_end = 0

@@ -703,6 +703,10 @@ allow() { printf '%s\t%s\n' "$1" "$2" >>"$T/allow.tsv"; echo "allow-list: /$1/: 
 # other processes freeing memory can outweigh the leaker's 1 MiB/s.
 allow 'leakwatch_system_seconds_to_memory_exhaustion' \
   "absent unless MemAvailable is falling; other processes on the host can outweigh the leaker"
+# Drawn only while a group crash-loops; this test stages no crash loop (the integration test
+# "crash loop: a leaker OOM-killed and restarted ..." does, against the same metric).
+allow 'leakwatch_group_crash_loop\{[^}]*\} == 1' \
+  "only a crash-looping group is drawn, and this test stages none"
 # Per-cgroup PSI is cgroup v2's memory.pressure; the v1 memory controller has none.
 layout=$(python3 -c 'import json, sys, urllib.request, urllib.parse
 r = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/query?" + urllib.parse.urlencode({"query": "leakwatch_cgroup_layout == 1"}), timeout=5))
