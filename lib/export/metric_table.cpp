@@ -136,7 +136,9 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
      "unlimited",
      kCgroupLabels},
     {M::kCgroupOomKillsTotal, "leakwatch_cgroup_oom_kills_total", kCounter,
-     "OOM kills in the cgroup (memory.events oom_kill / oom_control)", kCgroupLabels},
+     "OOM kills in the cgroup itself, not its descendants (v2 memory.events.local oom_kill, "
+     "memory.events before 5.2; v1 memory.oom_control oom_kill)",
+     kCgroupLabels},
     {M::kCgroupMemoryPressureStalledSecondsTotal,
      "leakwatch_cgroup_memory_pressure_stalled_seconds_total", kCounter,
      "Time all tasks of the cgroup were stalled on memory (PSI full)", kCgroupLabels},
