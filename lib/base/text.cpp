@@ -1,6 +1,7 @@
 #include "base/text.h"
 
 #include <cstddef>
+#include <limits>
 
 namespace lw::text {
 
@@ -171,6 +172,34 @@ bool iequals(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+std::string markup_escape(std::string_view s) {
+  const std::string clean = sanitize_utf8(s, std::numeric_limits<std::size_t>::max());
+  std::string out;
+  out.reserve(clean.size() + clean.size() / 8);
+  for (const char c : clean) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace lw::text

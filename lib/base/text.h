@@ -81,6 +81,10 @@ bool valid_utf8(std::string_view s);
 // Used for label values and JSON strings built from hostile process names.
 std::string sanitize_utf8(std::string_view in, std::size_t max_bytes = 128);
 
+// sanitize_utf8() without a length cap, then & < > " ' escaped: safe as HTML/SVG element text and
+// inside a quoted attribute. The one escape of the status page, the process page and its charts.
+std::string markup_escape(std::string_view s);
+
 // ASCII case-insensitive equality (HTTP header names and tokens; no locale).
 bool iequals(std::string_view a, std::string_view b);
 

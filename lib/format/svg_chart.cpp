@@ -189,31 +189,7 @@ void draw_legend(std::string& out, const Frame& f, std::span<const ChartSeries> 
 }  // namespace
 
 std::string xml_escape(std::string_view s) {
-  const std::string clean = text::sanitize_utf8(s, std::numeric_limits<std::size_t>::max());
-  std::string out;
-  out.reserve(clean.size());
-  for (const char c : clean) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return text::markup_escape(s);
 }
 
 std::string svg_line_chart(std::span<const ChartSeries> series, const ChartOptions& options) {

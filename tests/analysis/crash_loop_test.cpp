@@ -1,6 +1,7 @@
 #include "analysis/crash_loop.h"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,13 +58,15 @@ void scan(CrashLoopTracker& t, double now, std::vector<EndedInstance> gone,
   t.settle(arrivals, ooms, now, options);
 }
 
-const GroupCrashLoop* group(const std::vector<GroupCrashLoop>& groups, const std::string& name) {
+// A copy: groups() returns its vector by value, so a pointer into it would dangle.
+std::optional<GroupCrashLoop> group(const std::vector<GroupCrashLoop>& groups,
+                                    const std::string& name) {
   for (const auto& g : groups) {
     if (g.group == name) {
-      return &g;
+      return g;
     }
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 TEST_CASE("crash loop: 3 successive OOM kills of a growing service", "[analysis][crash_loop]") {
@@ -72,11 +75,11 @@ TEST_CASE("crash loop: 3 successive OOM kills of a growing service", "[analysis]
     const double end = kT0 + 600.0 * (i + 1);
     // The kernel log line is read in the same scan the process is missed.
     scan(t, end, {ended(100 + i, end - 600, end, "growing")}, {}, {oom(100 + i, end)});
-    const auto* g = group(t.groups(), "svc");
-    REQUIRE(g != nullptr);
+    const auto g = group(t.groups(), "svc");
+    REQUIRE(g.has_value());
     CHECK(g->crash_loop == (i == 2));
   }
-  const auto* g = group(t.groups(), "svc");
+  const auto g = group(t.groups(), "svc");
   REQUIRE(g->deaths.size() == 3);
   for (const auto& d : g->deaths) {
     CHECK(d.cause == DeathCause::kOomKill);
@@ -96,8 +99,8 @@ TEST_CASE("crash loop: 3 restarts within a minute while growing", "[analysis][cr
     scan(t, end + 20, {}, {arrival(200 + i, end + 20)});
     CHECK_FALSE(t.earliest_pending().has_value());
   }
-  const auto* g = group(t.groups(), "svc");
-  REQUIRE(g != nullptr);
+  const auto g = group(t.groups(), "svc");
+  REQUIRE(g.has_value());
   CHECK(g->crash_loop);
   REQUIRE(g->deaths.size() == 3);
   CHECK(g->deaths[0].cause == DeathCause::kRestarted);
@@ -113,8 +116,8 @@ TEST_CASE("crash loop: a cron job that grows and exits is not one", "[analysis][
     scan(t, end + 61, {});
     scan(t, end + 480, {}, {arrival(101 + i, end + 480)});
   }
-  const auto* g = group(t.groups(), "svc");
-  REQUIRE(g != nullptr);
+  const auto g = group(t.groups(), "svc");
+  REQUIRE(g.has_value());
   CHECK_FALSE(g->crash_loop);
   REQUIRE(g->deaths.size() == 5);
   for (const auto& d : g->deaths) {
@@ -155,7 +158,7 @@ TEST_CASE("crash loop: an exit or a flat death breaks the run, a short-lived one
   restarted(9, "leak");
   CHECK_FALSE(group(t.groups(), "svc")->crash_loop);
   restarted(10, "growing");
-  const auto* g = group(t.groups(), "svc");
+  const auto g = group(t.groups(), "svc");
   CHECK(g->crash_loop);
   CHECK(longest_crash_run(g->deaths) == 3);
 }
@@ -170,8 +173,8 @@ TEST_CASE("crash loop: a new instance elsewhere is no replacement", "[analysis][
     // Started before the old instance was last seen: already running, not a replacement.
     scan(t, end + 61, {}, {arrival(300 + i, end - 10)});
   }
-  const auto* g = group(t.groups(), "svc");
-  REQUIRE(g != nullptr);
+  const auto g = group(t.groups(), "svc");
+  REQUIRE(g.has_value());
   CHECK_FALSE(g->crash_loop);
   CHECK(g->deaths.back().cause == DeathCause::kExited);
 }
@@ -199,7 +202,7 @@ TEST_CASE("crash loop: deaths older than the window drop out", "[analysis][crash
   CHECK(group(t.groups(), "svc")->crash_loop);
   // 6 h after the first death, only two remain: no longer a crash loop.
   scan(t, kT0 + 6 * kHour + 1, {});
-  REQUIRE(group(t.groups(), "svc") != nullptr);
+  REQUIRE(group(t.groups(), "svc") != std::nullopt);
   CHECK_FALSE(group(t.groups(), "svc")->crash_loop);
   CHECK(group(t.groups(), "svc")->deaths.size() == 2);
   // Once nothing is left in the window, the group is forgotten.
@@ -213,8 +216,8 @@ TEST_CASE("crash loop: memory is bounded per group", "[analysis][crash_loop]") {
     const double end = kT0 + 60.0 * i;
     scan(t, end, {ended(100 + i, end - 60, end, "growing")}, {}, {oom(100 + i, end)});
   }
-  const auto* g = group(t.groups(), "svc");
-  REQUIRE(g != nullptr);
+  const auto g = group(t.groups(), "svc");
+  REQUIRE(g.has_value());
   CHECK(g->deaths.size() == kMaxInstancesPerGroup);
   CHECK(g->deaths.back().pid == 199);
   CHECK(g->crash_loop);
