@@ -21,6 +21,7 @@ using analysis::HistoryPoint;
 using analysis::ProcessReport;
 using analysis::Report;
 using status::bytes_cell;
+using status::card;
 using status::count_cell;
 using status::duration_cell;
 using status::time_cell;
@@ -103,17 +104,6 @@ void render_identity(std::string& out, const ProcessReport& p, double now) {
                            : std::string("no: not among the tracked processes"));
   row("Sibling outlier", p.sibling_outlier ? "yes" : "no");
   out += "</dl>";
-}
-
-void card(std::string& out, std::string_view key, const std::string& value_html,
-          const std::string& sub_html = {}) {
-  out += R"(<div class="card"><div class="k">)";
-  out += key;
-  out += "</div><div class=\"v\">" + value_html + "</div>";
-  if (!sub_html.empty()) {
-    out += "<div class=\"muted\">" + sub_html + "</div>";
-  }
-  out += "</div>";
 }
 
 void render_now(std::string& out, const ProcessReport& p, double now) {

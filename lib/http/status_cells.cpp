@@ -129,4 +129,15 @@ std::string pid_link(std::int32_t pid) {
   return fmt::format("<a href=\"/process/{0}\">{0}</a>", pid);
 }
 
+void card(std::string& out, std::string_view key, const std::string& value_html,
+          const std::string& sub_html) {
+  out += R"(<div class="card"><div class="k">)";
+  out += key;
+  out += "</div><div class=\"v\">" + value_html + "</div>";
+  if (!sub_html.empty()) {
+    out += "<div class=\"muted\">" + sub_html + "</div>";
+  }
+  out += "</div>";
+}
+
 }  // namespace lw::http::status

@@ -42,6 +42,9 @@ std::string pattern_badge(std::string_view pattern, bool suspect);
 std::string time_to_limit(const analysis::ResourceVerdict& verdict);
 // The unit's name with the cgroup path as its tooltip, or the path itself.
 std::string cgroup_cell(std::string_view unit, std::string_view cgroup);
+// A card of the status and process pages: a small key, a big value, an optional muted line.
+void card(std::string& out, std::string_view key, const std::string& value_html,
+          const std::string& sub_html = {});
 // The pid, linked to its page (/process/{pid}).
 std::string pid_link(std::int32_t pid);
 

@@ -12,23 +12,13 @@ namespace {
 using analysis::Report;
 using status::byte_rate_cell;
 using status::bytes_cell;
+using status::card;
 using status::count_cell;
 using status::duration_cell;
 using status::fixed;
 using status::pick_rate;
 using status::sparkline_cell;
 using status::time_cell;
-
-void card(std::string& out, std::string_view key, const std::string& value_html,
-          const std::string& sub_html = {}) {
-  out += R"(<div class="card"><div class="k">)";
-  out += key;
-  out += "</div><div class=\"v\">" + value_html + "</div>";
-  if (!sub_html.empty()) {
-    out += "<div class=\"muted\">" + sub_html + "</div>";
-  }
-  out += "</div>";
-}
 
 void render_host(std::string& out, const Report& report, const std::string& window) {
   const analysis::SystemReport& s = report.system;

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Runs only the late-onset end-to-end case (tests/integration/late_onset_test.cpp, about 5.5
-# minutes each) N times in a row and prints how many passed: the issue's "5 of 5" is recorded
-# with this, not run as a CI stage. A skipped run (no root, no memory cgroup) counts as skipped,
+# Runs the end-to-end cases of one Catch2 tag N times in a row and prints each run's figures (its
+# WARN lines) and how many runs passed: an issue's "5 of 5" is recorded with this, not run as a CI
+# stage. Tags: late_onset (about 5.5 minutes a run), headroom (the leaker beside a page-cache-heavy
+# neighbour and the tmpfs writer, about 3.5 minutes), crash_loop, oom, ... A skipped run (no root, no memory cgroup) counts as skipped,
 # never as a pass, and makes the script fail.
 # Usage (repository root, as root, after building integration_tests):
-#   tests/integration/repeat_late_onset.sh [N (default 5)] [BUILD_DIR (default build)]
+#   tests/integration/repeat_e2e.sh TAG [N (default 5)] [BUILD_DIR (default build)]
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
-runs=${1:-5}
-build=${2:-build}
+tag=${1:?usage: repeat_e2e.sh TAG [N] [BUILD_DIR]}
+runs=${2:-5}
+build=${3:-build}
 binary=$build/tests/integration_tests
 if [ ! -x "$binary" ]; then
   echo "no $binary: build it first (cmake --build $build --target integration_tests)" >&2
@@ -17,7 +19,7 @@ fi
 passed=0 failed=0 skipped=0
 for i in $(seq 1 "$runs"); do
   log=$(mktemp)
-  LW_SKIP_RETURN_CODE=77 "$binary" '[late_onset]' >"$log" 2>&1
+  LW_SKIP_RETURN_CODE=77 "$binary" "[$tag]" >"$log" 2>&1
   rc=$?
   case $rc in
     0) passed=$((passed + 1)) result=passed ;;
@@ -25,7 +27,7 @@ for i in $(seq 1 "$runs"); do
     *) failed=$((failed + 1)) result="FAILED (exit $rc)" ;;
   esac
   echo "run $i/$runs: $result"
-  # The figures of each run (flag time, death, mid-life forecast), and the failures in full.
+  # The figures of each run, and the failures in full.
   if [ "$rc" = 0 ] || [ "$rc" = 77 ]; then
     # Catch2 prints each WARN as "file:line: warning:", its text, then a blank line.
     awk '/: warning:$/ { on = 1; next } /^$/ { on = 0 } on' "$log" | sed 's/^ */  /'
@@ -34,5 +36,5 @@ for i in $(seq 1 "$runs"); do
   fi
   rm -f "$log"
 done
-echo "late onset: $passed of $runs passed ($failed failed, $skipped skipped)"
+echo "$tag: $passed of $runs passed ($failed failed, $skipped skipped)"
 [ "$passed" = "$runs" ]
