@@ -10,6 +10,9 @@ build_pkgs=(cmake ninja-build g++ pkg-config prometheus-cpp-dev libhttp-parser-d
 build_pkgs+=(nlohmann-json3-dev)
 # cpack -G DEB (the README's Install): dpkg-shlibdeps and file compute the package's Depends.
 build_pkgs+=(dpkg-dev file)
+# Allocation-site attribution (lib/sites): libdw/libelf for unwinding and symbols, libbpf and the
+# BPF object built with clang and bpftool gen skeleton.
+build_pkgs+=(libdw-dev libelf-dev libbpf-dev bpftool clang llvm)
 # tests/run.sh and the tests: format and static checks, the ops and systemd tests' tools, and
 # ccache, which the build uses when it is installed (run.sh's three build trees, CI's reruns).
 # Not git: run.sh lists the sources with find when there is no git work tree.
