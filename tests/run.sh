@@ -90,10 +90,11 @@ cmake --build build-asan -j"$jobs"
 stage "tests under ASan + UBSan (LeakSanitizer included)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# The late-onset case is a 5-minute timing test of the same daemon code the e2e case already runs
-# under the sanitizers; it runs once, in the plain build above.
+# The long end-to-end cases wait on the daemon's scans for minutes (late onset 5 min, headroom and
+# crash loop 1-1.5 min each, the real OOM kill 1 min) and run the same daemon code the e2e case
+# already runs under the sanitizers, whose units run here too; they run once, in the plain build.
 (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 -LE "ops|systemd|host_mutating" \
-  -E "integration:late onset")
+  -E "integration:(late onset|headroom|crash loop|oom: a real OOM kill)")
 
 stage_end
 echo "all tests passed ($root)"
