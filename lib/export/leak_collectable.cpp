@@ -88,10 +88,10 @@ void add_process_families(FamilyBuilder& b, const analysis::Report& r) {
 void add_group_families(FamilyBuilder& b, const analysis::Report& r) {
   for (const auto& g : r.groups) {
     b.add(M::kGroupProcesses, {g.name}, static_cast<double>(g.processes));
-    b.add(M::kGroupResidentBytes, {g.name}, static_cast<double>(g.resident_bytes));
+    b.add(M::kGroupResidentBytes, {g.name}, g.resident_bytes);
     b.add(M::kGroupPssBytes, {g.name}, g.pss_bytes);
-    b.add(M::kGroupSwapBytes, {g.name}, static_cast<double>(g.swap_bytes));
-    b.add(M::kGroupOpenFds, {g.name}, static_cast<double>(g.open_fds));
+    b.add(M::kGroupSwapBytes, {g.name}, g.swap_bytes);
+    b.add(M::kGroupOpenFds, {g.name}, g.open_fds);
     b.add(M::kGroupLeakSuspects, {g.name}, static_cast<double>(g.leak_suspects));
     b.add(M::kGroupCrashLoop, {g.name}, g.crash_loop ? 1.0 : 0.0);
   }
