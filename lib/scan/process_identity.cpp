@@ -5,9 +5,9 @@
 
 #include <array>
 #include <cmath>
+#include <ctime>
 #include <string_view>
 
-#include <time.h>
 #include <unistd.h>
 
 #include "cgroup/namespace.h"
