@@ -16,6 +16,7 @@ namespace {
 
 std::vector<std::string> paths_of(const std::vector<model::CgroupSample>& samples) {
   std::vector<std::string> out;
+  out.reserve(samples.size());
   for (const auto& s : samples) {
     out.push_back(s.path);
   }

@@ -262,21 +262,22 @@ int run(const Options& o);
     const std::string stat_path = "/proc/" + std::to_string(pid) + "/stat";
     for (int i = 0; i < 1000; ++i) {
       std::string text(512, '\0');
-      FILE* f = std::fopen(stat_path.c_str(), "re");
-      const std::size_t n = f != nullptr ? std::fread(text.data(), 1, text.size(), f) : 0;
-      if (f != nullptr) {
-        std::fclose(f);
+      const int fd = ::open(stat_path.c_str(), O_RDONLY | O_CLOEXEC);
+      const ssize_t got = fd >= 0 ? ::read(fd, text.data(), text.size()) : -1;
+      if (fd >= 0) {
+        ::close(fd);
       }
+      const std::size_t n = got > 0 ? static_cast<std::size_t>(got) : 0;
       text.resize(n);
-      const auto close = text.rfind(')');
-      if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z') {
+      const auto paren = text.rfind(')');
+      if (paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z') {
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     Options hold = o;
     hold.mode = "hold";
-    std::exit(run(hold));
+    std::exit(run(hold));  // NOLINT(concurrency-mt-unsafe): the leader is gone, one thread left
   }).detach();
   ::pthread_exit(nullptr);
 }
