@@ -38,6 +38,21 @@ class RateLimiter {
   std::int64_t last_ = 0;
 };
 
+// What the daemon's cgroup namespace means for the cgroup labels, and what to change.
+void log_cgroup_namespace(const scan::CgroupNamespaceInfo& ns) {
+  if (ns.root) {
+    spdlog::info(
+        "private cgroup namespace with the host's hierarchy mounted: cgroup paths are resolved "
+        "against this namespace's root {}",
+        *ns.root);
+  } else if (ns.private_ns || ns.host_hierarchy) {
+    spdlog::warn(
+        "private cgroup namespace: cgroups of processes outside it cannot be resolved and are "
+        "left empty (no limits, units or OOM attribution for them); run the container with "
+        "--cgroupns=host (Docker) or in the host's cgroup namespace (README, \"Containers\")");
+  }
+}
+
 // The scan's errors (rate-limited) and its OOM kills, to the journal.
 void log_scan(const model::ScanStats& st, const std::vector<analysis::OomEvent>& events,
               RateLimiter& parse_log, RateLimiter& io_log) {
@@ -50,6 +65,9 @@ void log_scan(const model::ScanStats& st, const std::vector<analysis::OomEvent>&
     spdlog::warn("{} read errors in the last scan (io {}, cgroup {}, system {}), skipping",
                  st.io_errors + st.cgroup_errors + st.system_errors, st.io_errors, st.cgroup_errors,
                  st.system_errors);
+  }
+  if (st.boot_time_rereads > 0) {
+    spdlog::info("the wall clock was stepped: boot time read again from /proc/stat");
   }
   for (const auto& ev : events) {
     if (ev.pid == 0) {
@@ -133,6 +151,11 @@ Status App::start() {
   }
   spdlog::info("memory cgroups: {} layout; kernel log: {}", cycle_->cgroup_layout_name(),
                cycle_->kmsg_open() ? "readable" : "unreadable (OOM kills counted from counters)");
+  log_cgroup_namespace(cycle_->cgroup_sampler().cgroup_namespace());
+  if (const auto bad = cycle_->cgroup_sampler().mountinfo_malformed_lines(); bad > 0) {
+    spdlog::warn("{} malformed line(s) in {}/self/mountinfo, skipping them (first: '{}')", bad,
+                 cfg_.paths.procfs, cycle_->cgroup_sampler().first_malformed_mountinfo_line());
+  }
   persistence_ = std::make_unique<Persistence>(cfg_);
   persistence_->restore(cycle_->mutable_store(), cycle_->mutable_verdicts());
   auto server = http::HttpServer::start(server_options(cfg_), board_, collectable_,

@@ -18,6 +18,7 @@ scan::ProcessSamplerOptions sampler_options(const config::Config& cfg) {
   o.page_size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   o.clock_ticks_per_second = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
   o.limits_interval = cfg.scan.limits_interval;
+  o.identity_refresh_scans = cfg.scan.identity_refresh_scans;
   return o;
 }
 
@@ -76,6 +77,8 @@ Status ScanCycle::open() {
     return status;
   }
   (void)cgroups_.discover();  // kNone is a degraded mode, exported as leakwatch_cgroup_layout
+  self_.errors_mountinfo = cgroups_.mountinfo_malformed_lines();
+  processes_.set_cgroup_ns_root(cgroups_.cgroup_namespace().root);
   if (cfg_.scan.kmsg) {
     (void)kmsg_.open();  // unreadable: kills are still counted from the counters
   }
@@ -102,6 +105,7 @@ void ScanCycle::reconfigure(const config::Config& cfg) {
   rules_ = process_rules(cfg);
   smaps_ = smaps_policy(cfg);
   processes_.set_read_identity(rules_.needs_identity);
+  processes_.set_identity_refresh_scans(cfg.scan.identity_refresh_scans);
   self_.scan_interval_seconds = std::chrono::duration<double>(cfg.scan.interval).count();
 }
 

@@ -30,6 +30,7 @@ class ScanCycle {
   Status open();
   std::string cgroup_layout_name() const;
   bool kmsg_open() const { return kmsg_.is_open(); }
+  const scan::CgroupSampler& cgroup_sampler() const { return cgroups_; }
 
   // Applies a reloaded configuration (history is kept; a changed retention applies from now on).
   void reconfigure(const config::Config& cfg);

@@ -148,10 +148,12 @@ struct InstanceDeath {
 struct GroupReport {
   std::string name;
   std::uint64_t processes = 0;
-  std::uint64_t resident_bytes = 0;
-  std::optional<std::uint64_t> pss_bytes;  // sum over members with a PSS reading
-  std::uint64_t swap_bytes = 0;
-  std::uint64_t open_fds = 0;
+  // Each sum is over the members that have the value; absent when no member has it (an fd count
+  // needs CAP_DAC_READ_SEARCH on kernels before 6.2): missing is not 0.
+  std::optional<std::uint64_t> resident_bytes;
+  std::optional<std::uint64_t> pss_bytes;
+  std::optional<std::uint64_t> swap_bytes;
+  std::optional<std::uint64_t> open_fds;
   std::uint64_t leak_suspects = 0;  // suspect processes, plus 1 when the group is a crash loop
   bool crash_loop = false;
   std::vector<InstanceDeath> deaths;  // ended instances within the longest window, oldest first
@@ -221,6 +223,7 @@ struct SelfReport {
   std::uint64_t processes_tracked = 0;
   std::uint64_t errors_gone = 0, errors_denied = 0, errors_parse = 0, errors_io = 0,
                 errors_cgroup = 0, errors_system = 0, errors_kmsg = 0;
+  std::uint64_t errors_mountinfo = 0;  // malformed mountinfo lines skipped at start-up
   std::uint64_t smaps_reads_total = 0;
   double smaps_read_seconds_total = 0;
   // Whole cycles (scan_duration) and their phases cover the cycles finished before this report's

@@ -106,6 +106,13 @@ void sort_by_private(std::vector<ProcessReport>& processes) {
   }
 }
 
+// sum += value when the value is present; the sum stays absent until one is.
+void add_present(std::optional<std::uint64_t>& sum, const std::optional<std::uint64_t>& value) {
+  if (value) {
+    sum = sum.value_or(0) + *value;
+  }
+}
+
 std::vector<GroupReport> group_totals(const std::vector<ProcessReport>& processes) {
   std::map<std::string, GroupReport> groups;
   for (const auto& p : processes) {
@@ -115,12 +122,10 @@ std::vector<GroupReport> group_totals(const std::vector<ProcessReport>& processe
     GroupReport& g = groups[p.group];
     g.name = p.group;
     ++g.processes;
-    g.resident_bytes += p.rss_bytes.value_or(0);
-    g.swap_bytes += p.swap_bytes.value_or(0);
-    g.open_fds += p.open_fds.value_or(0);
-    if (p.pss_bytes) {
-      g.pss_bytes = g.pss_bytes.value_or(0) + *p.pss_bytes;
-    }
+    add_present(g.resident_bytes, p.rss_bytes);
+    add_present(g.swap_bytes, p.swap_bytes);
+    add_present(g.open_fds, p.open_fds);
+    add_present(g.pss_bytes, p.pss_bytes);
     if (p.memory.suspect || p.fds.suspect) {
       ++g.leak_suspects;
     }

@@ -126,23 +126,18 @@ Result<MountEntry> parse_mountinfo_line(std::string_view line) {
   return out;
 }
 
-Result<std::vector<MountEntry>> parse_mountinfo(std::string_view text) {
-  std::vector<MountEntry> out;
-  std::optional<Error> error;
+MountTable parse_mountinfo(std::string_view text) {
+  MountTable out;
   text::for_each_line(text, [&](std::string_view line) {
-    if (error) {
-      return;
-    }
     auto entry = parse_mountinfo_line(line);
     if (!entry) {
-      error = entry.error();
+      if (out.malformed_lines++ == 0) {
+        out.first_malformed = std::string(line);
+      }
       return;
     }
-    out.push_back(std::move(*entry));
+    out.mounts.push_back(std::move(*entry));
   });
-  if (error) {
-    return *std::move(error);
-  }
   return out;
 }
 

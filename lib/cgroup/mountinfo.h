@@ -7,6 +7,7 @@
 // "unbindable"), ended by the lone "-" (8). The kernel escapes space, tab, newline and backslash
 // in (4), (5) and (10) as \040 \011 \012 \134 (fs/proc_namespace.c, mangle()).
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -43,7 +44,13 @@ bool has_option(std::string_view options, std::string_view option);
 // the "-" separator or (9)-(11) are missing, or (1)-(3) are not numbers.
 Result<MountEntry> parse_mountinfo_line(std::string_view line);
 
-// The whole file; any malformed line fails the whole parse (the kernel's format does not vary).
-Result<std::vector<MountEntry>> parse_mountinfo(std::string_view text);
+// The whole file. A malformed line (a kernel quirk, a mount point we cannot parse) is skipped
+// and counted, so one odd mount never hides the cgroup mounts next to it.
+struct MountTable {
+  std::vector<MountEntry> mounts;
+  std::size_t malformed_lines = 0;
+  std::string first_malformed;  // the first skipped line, for the log ("" when none)
+};
+MountTable parse_mountinfo(std::string_view text);
 
 }  // namespace lw::cgroup

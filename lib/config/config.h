@@ -58,7 +58,10 @@ struct Config {
       bool operator==(const Smaps&) const = default;
     } smaps;
     Duration limits_interval{std::chrono::minutes(1)};  // re-read /proc/PID/limits this often
-    bool kmsg = true;                                   // read OOM lines from /dev/kmsg
+    // Re-read cgroup, exe and cmdline of each process every N scans (and on a comm change), so a
+    // process moved into its cgroup after start keeps the right labels; 0 = only on comm change.
+    std::uint32_t identity_refresh_scans = 30;
+    bool kmsg = true;  // read OOM lines from /dev/kmsg
 
     bool operator==(const Scan&) const = default;
   } scan;

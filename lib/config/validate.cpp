@@ -140,6 +140,7 @@ class Validator {
     check("scan.smaps.top_k", s.smaps.top_k, limits::kSmapsTopK);
     matchers("scan.smaps.force", s.smaps.force);
     check("scan.limits_interval", s.limits_interval, limits::kLimitsInterval);
+    check("scan.identity_refresh_scans", s.identity_refresh_scans, limits::kIdentityRefreshScans);
   }
 
   void store(const Config::Store& s) {

@@ -64,6 +64,7 @@ inline constexpr DurationRange kCrashLoopRestartWithin{milliseconds(100), days(1
 inline constexpr UintRange kExportTopK{0, 1000};
 inline constexpr UintRange kMaxLabelBytes{16, 4096};
 inline constexpr UintRange kCgroupMaxDepth{1, 32};
+inline constexpr UintRange kIdentityRefreshScans{0, 100000};
 inline constexpr UintRange kCgroupMaxExported{0, 100000};
 inline constexpr UintRange kWebThreads{4, 64};
 inline constexpr DurationRange kRequestTimeout{milliseconds(10), seconds(60)};

@@ -135,6 +135,7 @@ void walk_scan(Walker& w, const YAML::Node& n, const std::string& p, Config::Sca
          {"smaps", [&w, &s](const YAML::Node& sn,
                             const std::string& sp) { walk_smaps(w, sn, sp, s.smaps); }},
          {"limits_interval", w.duration(s.limits_interval)},
+         {"identity_refresh_scans", w.u32(s.identity_refresh_scans, limits::kIdentityRefreshScans)},
          {"kmsg", w.boolean(s.kmsg)}});
 }
 

@@ -88,10 +88,10 @@ void add_process_families(FamilyBuilder& b, const analysis::Report& r) {
 void add_group_families(FamilyBuilder& b, const analysis::Report& r) {
   for (const auto& g : r.groups) {
     b.add(M::kGroupProcesses, {g.name}, static_cast<double>(g.processes));
-    b.add(M::kGroupResidentBytes, {g.name}, static_cast<double>(g.resident_bytes));
+    b.add(M::kGroupResidentBytes, {g.name}, g.resident_bytes);
     b.add(M::kGroupPssBytes, {g.name}, g.pss_bytes);
-    b.add(M::kGroupSwapBytes, {g.name}, static_cast<double>(g.swap_bytes));
-    b.add(M::kGroupOpenFds, {g.name}, static_cast<double>(g.open_fds));
+    b.add(M::kGroupSwapBytes, {g.name}, g.swap_bytes);
+    b.add(M::kGroupOpenFds, {g.name}, g.open_fds);
     b.add(M::kGroupLeakSuspects, {g.name}, static_cast<double>(g.leak_suspects));
     b.add(M::kGroupCrashLoop, {g.name}, g.crash_loop ? 1.0 : 0.0);
   }
@@ -201,14 +201,15 @@ void add_self_families(FamilyBuilder& b, const analysis::Report& r) {
   b.add(M::kDaemonCpuSecondsTotal, {}, s.daemon_cpu_seconds_total);
   b.add(M::kProcessesScanned, {}, count(s.processes_scanned));
   b.add(M::kProcessesTracked, {}, count(s.processes_tracked));
-  const std::array<std::pair<std::string_view, std::uint64_t>, 7> errors = {
+  const std::array<std::pair<std::string_view, std::uint64_t>, 8> errors = {
       {{"vanished", s.errors_gone},
        {"denied", s.errors_denied},
        {"parse", s.errors_parse},
        {"io", s.errors_io},
        {"cgroup", s.errors_cgroup},
        {"system", s.errors_system},
-       {"kmsg", s.errors_kmsg}}};
+       {"kmsg", s.errors_kmsg},
+       {"mountinfo", s.errors_mountinfo}}};
   for (const auto& [reason, n] : errors) {
     b.add(M::kScanErrorsTotal, {reason}, count(n));
   }

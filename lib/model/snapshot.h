@@ -60,6 +60,9 @@ struct ProcessSample {
   std::string cgroup;                        // memory-controller cgroup path ("" when unknown)
   std::string unit;                          // systemd unit of that cgroup ("" when none)
   std::optional<procfs::SmapsRollup> smaps;  // only when read this scan (budgeted)
+  // Bumped by the sampler whenever comm, cgroup, exe or cmdline of this (pid, starttime) changed
+  // since the last reading (an exec, a move into another cgroup): the rules must be applied again.
+  std::uint32_t identity_version = 0;
 
   // Private, unreclaimable memory: what a leak grows. Absent when RssAnon is absent.
   std::optional<std::uint64_t> private_bytes() const {
@@ -181,6 +184,7 @@ struct ScanStats {
   std::uint64_t cgroup_errors = 0;
   std::uint64_t system_errors = 0;  // meminfo/vmstat/pressure unreadable or malformed
   std::uint64_t kmsg_errors = 0;
+  std::uint64_t boot_time_rereads = 0;  // the wall clock was stepped: btime read again
   // Set by the daemon once the cycle is over (the scan itself has no clock).
   double duration_seconds = 0;  // wall time of the whole cycle, sample to publish
   std::array<double, kScanPhaseCount> phase_seconds{};  // wall time per ScanPhase

@@ -84,6 +84,9 @@ Result<PidStat> parse_pid_stat(std::string_view text) {
       case 15:
         ok = assign(text::parse_u64(token), out.stime_ticks);
         break;
+      case 20:
+        ok = assign(text::parse_int<std::int64_t>(token), out.num_threads);
+        break;
       case 22:
         ok = assign(text::parse_u64(token), out.start_time_ticks);
         break;

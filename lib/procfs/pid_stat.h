@@ -21,6 +21,7 @@ struct PidStat {
   std::uint64_t flags = 0;             // (9) PF_KTHREAD = 0x00200000 marks kernel threads
   std::uint64_t utime_ticks = 0;       // (14)
   std::uint64_t stime_ticks = 0;       // (15)
+  std::int64_t num_threads = 0;        // (20) threads in the group, the leader included
   std::uint64_t start_time_ticks = 0;  // (22) since boot; with pid, identifies a process
   std::uint64_t vsize_bytes = 0;       // (23) bytes
   std::uint64_t rss_pages = 0;         // (24) pages

@@ -12,6 +12,7 @@
 #include "cgroup/memory.h"
 #include "cgroup/memory_v1.h"
 #include "cgroup/mountinfo.h"
+#include "cgroup/namespace.h"
 #include "cgroup/naming.h"
 #include "cgroup/tree.h"
 #include "procfs/pressure.h"
@@ -124,7 +125,8 @@ std::optional<std::uint64_t> flatten(const std::optional<cgroup::MemoryLimit>& l
 }
 
 std::string hierarchy_path(std::string_view mount_root, const std::string& rel) {
-  if (mount_root.empty() || mount_root == "/") {
+  // "/../..": the hierarchy's root, mounted into a private cgroup namespace (cgroup_namespace.h).
+  if (mount_root.empty() || mount_root == "/" || cgroup::only_ups(mount_root)) {
     return rel;
   }
   std::string out(mount_root);
@@ -140,6 +142,12 @@ CgroupSampler::CgroupSampler(std::string proc_root, std::string sys_root)
     : proc_root_(std::move(proc_root)), sys_root_(std::move(sys_root)) {}
 
 Status CgroupSampler::discover() {
+  Status located = locate_memory();
+  namespace_ = detect_cgroup_namespace(proc_root_, layout_, memory_root_, buf_);
+  return located;
+}
+
+Status CgroupSampler::locate_memory() {
   layout_ = {};
   memory_root_.clear();
   const std::string mountinfo_path = proc_root_ + "/self/mountinfo";
@@ -147,11 +155,13 @@ Status CgroupSampler::discover() {
   if (!text) {
     return text.error();
   }
-  auto mounts = cgroup::parse_mountinfo(*text);
-  if (!mounts) {
-    return mounts.error();
+  cgroup::MountTable table = cgroup::parse_mountinfo(*text);
+  mountinfo_malformed_lines_ = table.malformed_lines;
+  first_malformed_mountinfo_ = table.first_malformed;
+  if (table.mounts.empty() && table.malformed_lines > 0) {
+    return Error{ErrorKind::kMalformed, "mountinfo: bad line '" + table.first_malformed + "'"};
   }
-  cgroup::CgroupLayout found = cgroup::locate_cgroups(*mounts);
+  cgroup::CgroupLayout found = cgroup::locate_cgroups(table.mounts);
   if (found.kind == CgroupLayoutKind::kNone) {
     return Ok{};
   }

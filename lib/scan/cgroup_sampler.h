@@ -32,6 +32,7 @@
 #include "cgroup/layout.h"
 #include "model/snapshot.h"
 #include "procfs/pid_cgroup.h"
+#include "scan/cgroup_namespace.h"
 
 namespace lw::scan {
 
@@ -48,12 +49,18 @@ class CgroupSampler {
 
   // Reads <proc_root>/self/mountinfo and locates the memory controller. On a cgroup2-only host it
   // also reads <root>/cgroup.controllers: without "memory" there the layout is kNone (not an
-  // error). Errors (mountinfo unreadable or malformed, the controller's directory missing under
+  // error). Malformed mountinfo lines are skipped and counted (mountinfo_malformed_lines).
+  // Errors (mountinfo unreadable or no line of it valid, the controller's directory missing under
   // sys_root) leave the layout kNone; the daemon decides whether that is fatal.
   Status discover();
 
   CgroupLayoutKind layout() const { return layout_.kind; }
+  // Lines of mountinfo that did not parse at the last discover(): skipped, the rest is used.
+  std::size_t mountinfo_malformed_lines() const { return mountinfo_malformed_lines_; }
+  const std::string& first_malformed_mountinfo_line() const { return first_malformed_mountinfo_; }
   const cgroup::CgroupLayout& layout_details() const { return layout_; }
+  // The daemon's cgroup namespace, as found by the last discover() (cgroup_namespace.h).
+  const CgroupNamespaceInfo& cgroup_namespace() const { return namespace_; }
 
   // One sample per memory cgroup down to max_depth levels below the controller root (0: the root
   // only), in pre-order with siblings sorted by name. CgroupSample::path is the cgroup's path in
@@ -73,6 +80,7 @@ class CgroupSampler {
 
  private:
   enum class Outcome { kSampled, kGone, kError, kNoController };
+  Status locate_memory();
   Outcome sample_v2(int dir, bool is_root, model::CgroupSample& out);
   Outcome sample_v1(int dir, model::CgroupSample& out);
 
@@ -80,6 +88,9 @@ class CgroupSampler {
   std::string sys_root_;
   cgroup::CgroupLayout layout_;
   std::string memory_root_;
+  CgroupNamespaceInfo namespace_;
+  std::size_t mountinfo_malformed_lines_ = 0;
+  std::string first_malformed_mountinfo_;
   ReadBuffer buf_;  // reused for every file read, never zero-filled
 };
 

@@ -1,6 +1,5 @@
 #include "scan/process_sampler.h"
 
-#include <array>
 #include <cerrno>
 #include <string_view>
 
@@ -12,14 +11,11 @@
 #include <unistd.h>
 
 #include "base/text.h"
-#include "cgroup/naming.h"
 #include "procfs/meminfo.h"
-#include "procfs/pid_cgroup.h"
 #include "procfs/pid_limits.h"
 #include "procfs/pid_stat.h"
 #include "procfs/pid_status.h"
 #include "procfs/pressure.h"
-#include "procfs/proc_stat.h"
 #include "procfs/smaps_rollup.h"
 #include "procfs/vmstat.h"
 
@@ -116,11 +112,9 @@ Status ProcessSampler::open() {
                  "procfs root " + options_.proc_root + ": " + root.error().detail};
   }
   root_ = std::move(*root);
-  const auto boot = read_parsed(root_.get(), "stat", buf_, procfs::parse_boot_time_seconds);
-  if (!boot) {
-    return Error{boot.error().kind, options_.proc_root + "/stat: " + boot.error().detail};
+  if (auto boot = read_boot_time(); !boot) {
+    return boot;
   }
-  boot_time_ = *boot;
   // st_size of /proc/<pid>/fd is the number of open fds since Linux 6.2 (0 before), but only on
   // procfs: in a copied tree (a fixture under --proc-root) it is the directory's size on disk,
   // 4096 on ext4. We always have stdin..stderr or at least this directory fd open, so a 0 on
@@ -150,6 +144,28 @@ std::optional<std::uint64_t> ProcessSampler::count_fds(int dir) {
   return count_entries(dir, "fd");
 }
 
+std::optional<UniqueFd> ProcessSampler::live_thread(int pid, int dir, int& tid) {
+  auto task = open_at(dir, "task", O_RDONLY | O_DIRECTORY);
+  if (!task || !list_numeric(task->get(), tids_)) {
+    return std::nullopt;
+  }
+  for (const int t : tids_) {
+    if (t == pid) {
+      continue;
+    }
+    auto thread = open_at(task->get(), std::to_string(t).c_str(), O_RDONLY | O_DIRECTORY);
+    if (!thread) {
+      continue;
+    }
+    const auto stat = read_parsed(thread->get(), "stat", buf_, procfs::parse_pid_stat);
+    if (stat && stat->state != 'Z' && stat->state != 'X') {
+      tid = t;
+      return std::move(*thread);
+    }
+  }
+  return std::nullopt;
+}
+
 bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSample& out,
                                 model::ScanStats& stats) {
   const std::string name = std::to_string(pid);
@@ -163,7 +179,15 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
     count_error(stats, stat.error());
     return false;
   }
-  if (stat->state == 'Z' || stat->state == 'X') {
+  // A leader that called pthread_exit() while other threads run shows 'Z' and no Vm* lines, and
+  // its fd/ is empty; the live process is read through one of its live threads (task/<tid>/: the
+  // same mm and files). stat (start time, CPU of the whole group) stays the leader's.
+  std::optional<UniqueFd> thread;
+  int tid = 0;
+  if (stat->state == 'Z' && stat->num_threads > 1) {
+    thread = live_thread(pid, dir->get(), tid);
+  }
+  if ((stat->state == 'Z' || stat->state == 'X') && !thread) {
     ++stats.zombies;
     return false;
   }
@@ -171,7 +195,8 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
     ++stats.kernel_threads;
     return false;
   }
-  const auto status = read_parsed(dir->get(), "status", buf_, procfs::parse_pid_status);
+  const int data = thread ? thread->get() : dir->get();
+  const auto status = read_parsed(data, "status", buf_, procfs::parse_pid_status);
   if (!status) {
     count_error(stats, status.error());
     return false;
@@ -198,46 +223,17 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
   out.swap_bytes = status->vm_swap_bytes;
   out.vsize_bytes = status->vm_size_bytes ? status->vm_size_bytes
                                           : std::optional<std::uint64_t>(stat->vsize_bytes);
-  out.open_fds = count_fds(dir->get());
+  out.open_fds = count_fds(data);
 
   auto [it, inserted] = cache_.try_emplace(out.id);
   Cached& cached = it->second;
   cached.seen_scan = scan_seq_;
-  if (inserted) {
-    const auto cg = read_parsed(dir->get(), "cgroup", buf_, procfs::parse_pid_cgroup);
-    if (cg) {
-      // The memory controller's path: the v1 "memory" line on v1/hybrid hosts, else the unified
-      // line. No layout knowledge is needed: on pure v2 there is no v1 memory line.
-      if (cg->v1_memory_path) {
-        cached.cgroup = *cg->v1_memory_path;
-      } else if (cg->unified_path) {
-        cached.cgroup = *cg->unified_path;
-      }
-      cached.unit = cgroup::systemd_unit(cached.cgroup).value_or("");
-    }
-    if (options_.read_identity) {
-      std::array<char, 4096> target{};
-      const ssize_t n = ::readlinkat(dir->get(), "exe", target.data(), target.size());
-      if (n > 0) {
-        cached.identity.exe.assign(target.data(), static_cast<std::size_t>(n));
-      }
-      const auto cmdline = read_all_at(dir->get(), "cmdline", buf_, std::size_t{64} * 1024);
-      if (cmdline) {
-        std::string cmd(*cmdline);
-        while (!cmd.empty() && cmd.back() == '\0') {
-          cmd.pop_back();
-        }
-        for (char& c : cmd) {
-          if (c == '\0') {
-            c = ' ';
-          }
-        }
-        cached.identity.cmdline = std::move(cmd);
-      }
-    }
+  cached.live_tid = tid;
+  if (identity_due(pid, inserted, stat->comm, cached)) {
+    read_identity(data, stat->comm, inserted, cached);
   }
   if (!cached.limits_read || now - cached.limits_read_at >= options_.limits_interval) {
-    const auto limits = read_parsed(dir->get(), "limits", buf_, procfs::parse_nofile_limit);
+    const auto limits = read_parsed(data, "limits", buf_, procfs::parse_nofile_limit);
     cached.limits_read = true;
     cached.limits_read_at = now;
     cached.max_fds = limits ? limits->soft : std::nullopt;
@@ -245,6 +241,7 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
   out.max_fds = cached.max_fds;
   out.cgroup = cached.cgroup;
   out.unit = cached.unit;
+  out.identity_version = cached.identity_version;
   return true;
 }
 
@@ -252,6 +249,7 @@ void ProcessSampler::sample(model::SteadyTime now, std::vector<model::ProcessSam
                             model::ScanStats& stats) {
   ++scan_seq_;
   out.clear();
+  refresh_boot_time(stats);
   const auto listed = list_numeric(root_.get(), pids_);
   if (!listed) {
     ++stats.io_errors;
@@ -308,7 +306,17 @@ void ProcessSampler::read_smaps(model::SteadyTime now, const SmapsPolicy& policy
       ++stats.smaps_errors;
       continue;
     }
-    auto rollup = read_parsed(dir->get(), "smaps_rollup", buf_, procfs::parse_smaps_rollup);
+    // A thread group whose leader exited: its smaps_rollup is read through the live thread.
+    std::optional<UniqueFd> thread;
+    if (cached.live_tid != 0) {
+      auto t = open_at(dir->get(), ("task/" + std::to_string(cached.live_tid)).c_str(),
+                       O_RDONLY | O_DIRECTORY);
+      if (t) {
+        thread = std::move(*t);
+      }
+    }
+    auto rollup = read_parsed(thread ? thread->get() : dir->get(), "smaps_rollup", buf_,
+                              procfs::parse_smaps_rollup);
     // The pid may have been reused since the cheap pass: only keep the reading when the same
     // process instance (same starttime) is still behind this directory.
     const auto stat = read_parsed(dir->get(), "stat", buf_, procfs::parse_pid_stat);

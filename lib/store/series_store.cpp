@@ -73,7 +73,7 @@ void SeriesStore::add_process(const model::ProcessSample& p, std::uint64_t seq,
                               const Labeler& labeler) {
   auto labels = labeler ? labeler(p) : std::optional<ProcessLabels>(ProcessLabels{});
   if (!labels) {
-    excluded_[p.id] = seq;
+    excluded_[p.id] = Excluded{.seq = seq, .identity_version = p.identity_version};
     return;
   }
   if (!make_room()) {
@@ -92,12 +92,31 @@ void SeriesStore::add_process(const model::ProcessSample& p, std::uint64_t seq,
   procs_.emplace(p.id, std::move(s));
 }
 
+bool SeriesStore::relabel(ProcessSeries& s, const model::ProcessSample& p, std::uint64_t seq,
+                          const Labeler& labeler) {
+  if (!labeler) {  // no rules: only the cgroup and unit labels can change
+    s.labels.cgroup = text::sanitize_utf8(p.cgroup, 4 * options_.max_label_bytes);
+    s.labels.unit = text::sanitize_utf8(p.unit, options_.max_label_bytes);
+    return true;
+  }
+  auto labels = labeler(p);
+  if (!labels) {
+    excluded_[p.id] = Excluded{.seq = seq, .identity_version = p.identity_version};
+    return false;
+  }
+  s.labels = std::move(*labels);
+  return true;
+}
+
 void SeriesStore::append_processes(const model::Snapshot& snap, std::uint64_t seq,
                                    const Labeler& labeler) {
   for (const model::ProcessSample& p : snap.processes) {
     if (auto ex = excluded_.find(p.id); ex != excluded_.end()) {
-      ex->second = seq;
-      continue;
+      if (ex->second.identity_version == p.identity_version) {
+        ex->second.seq = seq;
+        continue;
+      }
+      excluded_.erase(ex);  // a new identity: the rules are applied again
     }
     auto it = procs_.find(p.id);
     if (it == procs_.end()) {
@@ -108,16 +127,16 @@ void SeriesStore::append_processes(const model::Snapshot& snap, std::uint64_t se
       }
     }
     ProcessSeries& s = it->second;
-    // A process that renamed itself (execve, or prctl(PR_SET_NAME) after fork) is labelled again:
-    // a shell wrapper that execs a service must not stay "sh" for life.
-    if (p.comm != s.last.comm && s.last_seen_seq != 0 && labeler) {
-      auto labels = labeler(p);
-      if (!labels) {
-        excluded_[p.id] = seq;
+    // A process that renamed itself (execve, or prctl(PR_SET_NAME) after fork) or whose cgroup,
+    // exe or cmdline changed (the sampler's identity_version) is labelled again: a shell wrapper
+    // that execs a service must not stay "sh" for life, nor a process moved into its cgroup after
+    // start keep its parent's.
+    const bool renamed = p.comm != s.last.comm || p.identity_version != s.last.identity_version;
+    if (renamed && s.last_seen_seq != 0) {
+      if (!relabel(s, p, seq, labeler)) {
         procs_.erase(it);
         continue;
       }
-      s.labels = std::move(*labels);
     }
     s.last = p;
     s.alive = true;
@@ -130,7 +149,7 @@ void SeriesStore::append_processes(const model::Snapshot& snap, std::uint64_t se
     }
     s.series.append(seq, {p.private_bytes(), p.rss_bytes, p.open_fds, pss, p.file_bytes});
   }
-  std::erase_if(excluded_, [&](const auto& kv) { return kv.second != seq; });
+  std::erase_if(excluded_, [&](const auto& kv) { return kv.second.seq != seq; });
 }
 
 void SeriesStore::expire_processes(std::uint64_t seq, std::int64_t now_ms) {

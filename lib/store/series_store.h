@@ -130,6 +130,9 @@ class SeriesStore {
 
  private:
   void add_process(const model::ProcessSample& p, std::uint64_t seq, const Labeler& labeler);
+  // Labels s again from p (a new comm or identity); false when the rules now exclude it.
+  bool relabel(ProcessSeries& s, const model::ProcessSample& p, std::uint64_t seq,
+               const Labeler& labeler);
   void append_processes(const model::Snapshot& snap, std::uint64_t seq, const Labeler& labeler);
   void expire_processes(std::uint64_t seq, std::int64_t now_ms);
   void append_cgroups(const model::Snapshot& snap, std::uint64_t seq, std::int64_t now_ms);
@@ -139,7 +142,13 @@ class SeriesStore {
   SeriesStoreOptions options_;
   TimeIndex times_;
   ProcessMap procs_;
-  std::unordered_map<model::ProcessId, std::uint64_t, model::ProcessIdHash> excluded_;  // -> seq
+  // Excluded processes: the seq they were last seen at and the identity_version they were judged
+  // by; a new identity (an exec, a move to another cgroup) is judged again.
+  struct Excluded {
+    std::uint64_t seq = 0;
+    std::uint32_t identity_version = 0;
+  };
+  std::unordered_map<model::ProcessId, Excluded, model::ProcessIdHash> excluded_;
   CgroupMap cgroups_;
   CompressedSeries<kSystemChannels> system_;
   std::uint64_t evictions_ = 0;

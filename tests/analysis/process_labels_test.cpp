@@ -68,3 +68,33 @@ TEST_CASE("labels: exited processes stay for the grace period, then go", "[analy
   h.append(empty, {});
   CHECK(h.processes().count({42, 777}) == 0);
 }
+
+TEST_CASE("labels: a new identity_version (cgroup moved, exe changed) applies the rules again",
+          "[analysis]") {
+  // Same comm throughout: before the fix only a comm change relabelled, so a process moved into
+  // its cgroup after start kept its first cgroup label and group for life, and an excluded one
+  // stayed excluded.
+  store::SeriesStore h({.interval = 1s, .retention = 1h});
+  analysis::ProcessRules r;
+  r.by = analysis::GroupBy::kCgroup;
+  analysis::Matcher exc;
+  exc.cgroup = *Pattern::compile("/system.slice/containerd.service");
+  r.exclude.push_back(exc);
+  const auto labeler = analysis::make_labeler(r, {}, 128);
+
+  auto at = [](int n, const std::string& cgroup, std::uint32_t version) {
+    model::Snapshot s = snapshot(n, "java");
+    s.processes[0].cgroup = cgroup;
+    s.processes[0].identity_version = version;
+    return s;
+  };
+  h.append(at(0, "/system.slice/containerd.service", 0), labeler);
+  CHECK(h.processes().count({42, 777}) == 0);  // excluded while in the runtime's cgroup
+  h.append(at(1, "/kubepods/pod1/abc", 1), labeler);
+  REQUIRE(h.processes().count({42, 777}) == 1);  // judged again: now tracked
+  CHECK(h.processes().at({42, 777}).labels.group == "/kubepods/pod1/abc");
+  h.append(at(2, "/kubepods/pod2/def", 2), labeler);
+  CHECK(h.processes().at({42, 777}).labels.cgroup == "/kubepods/pod2/def");
+  CHECK(h.processes().at({42, 777}).labels.group == "/kubepods/pod2/def");
+  CHECK(h.processes().at({42, 777}).series.size() == 2);  // one series, history kept
+}

@@ -213,4 +213,34 @@ TEST_CASE("report builder: smaps reads go to suspects first, then the largest", 
   CHECK(s.processes[plan[1].index].id == kSibling);  // the top-K by private memory
 }
 
+TEST_CASE("report builder: a group sum over members that all lack a value is absent, not 0",
+          "[analysis]") {
+  store::SeriesStore store{{.interval = std::chrono::seconds(kStepS)}};
+  ReportBuilder builder{options()};
+  std::shared_ptr<const Report> report;
+  std::vector<OomEvent> events;
+  for (int i = 0; i < 3; ++i) {
+    model::Snapshot s = scan(i);
+    for (model::ProcessSample& p : s.processes) {
+      p.open_fds.reset();  // no CAP_DAC_READ_SEARCH on a kernel before 6.2
+      if (p.comm == "worker") {
+        p.swap_bytes.reset();  // an old kernel without VmSwap
+      }
+    }
+    s.processes[0].rss_bytes.reset();  // one worker without VmRSS: the other's still counts
+    store.append(s, {});
+    events.clear();
+    report = builder.build(store, s, SelfReport{}, "v1", events);
+  }
+  REQUIRE(report->groups.size() == 2);
+  const GroupReport& cache = report->groups[0];
+  const GroupReport& worker = report->groups[1];
+  CHECK_FALSE(worker.open_fds.has_value());
+  CHECK_FALSE(cache.open_fds.has_value());
+  CHECK_FALSE(worker.swap_bytes.has_value());
+  CHECK(cache.swap_bytes == 0u);  // a real 0 reading stays 0
+  CHECK(worker.resident_bytes == 50 * kMiB + 4 * kMiB);
+  CHECK_FALSE(worker.pss_bytes.has_value());
+}
+
 }  // namespace lw::analysis

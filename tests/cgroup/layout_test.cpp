@@ -14,9 +14,9 @@ using namespace lw::cgroup;
 namespace {
 
 std::vector<MountEntry> mounts_of(std::string_view text) {
-  auto mounts = parse_mountinfo(text);
-  REQUIRE(mounts.has_value());
-  return std::move(*mounts);
+  auto table = parse_mountinfo(text);
+  REQUIRE(table.malformed_lines == 0);
+  return std::move(table.mounts);
 }
 
 std::vector<MountEntry> fixture_mounts(const std::string& tree) {

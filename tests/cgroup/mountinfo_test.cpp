@@ -108,26 +108,29 @@ TEST_CASE("mountinfo: malformed lines are errors", "[cgroup][mountinfo]") {
 }
 
 TEST_CASE("mountinfo: a whole captured file", "[cgroup][mountinfo]") {
-  const auto mounts = parse_mountinfo(kHybridHost);
-  REQUIRE(mounts.has_value());
-  REQUIRE(mounts->size() == 17);
-  CHECK(mounts->front().mount_point == "/proc");
-  CHECK(mounts->back().fs_type == "cgroup2");
-  CHECK((*mounts)[10].super_options == "rw,memory");
+  const auto table = parse_mountinfo(kHybridHost);
+  CHECK(table.malformed_lines == 0);
+  const auto& mounts = table.mounts;
+  REQUIRE(mounts.size() == 17);
+  CHECK(mounts.front().mount_point == "/proc");
+  CHECK(mounts.back().fs_type == "cgroup2");
+  CHECK(mounts[10].super_options == "rw,memory");
 }
 
 TEST_CASE("mountinfo: the fixture files parse", "[cgroup][mountinfo]") {
   const std::string tree = GENERATE("v1", "v2", "hybrid");
-  const auto mounts = parse_mountinfo(testing::fixture(tree + "/proc/self/mountinfo"));
-  REQUIRE(mounts.has_value());
-  CHECK(mounts->size() > 10);
+  const auto table = parse_mountinfo(testing::fixture(tree + "/proc/self/mountinfo"));
+  CHECK(table.malformed_lines == 0);
+  CHECK(table.mounts.size() > 10);
 }
 
-TEST_CASE("mountinfo: one bad line fails the file, and truncation never throws",
+TEST_CASE("mountinfo: a bad line is skipped and counted, and truncation never throws",
           "[cgroup][mountinfo]") {
-  const auto bad = parse_mountinfo(std::string(kHybridHost) + "garbage\n");
-  REQUIRE_FALSE(bad.has_value());
-  CHECK(bad.error().detail == "mountinfo: bad line 'garbage'");
+  // Before the fix one bad line failed the whole file, and with it all cgroup sampling.
+  const auto bad = parse_mountinfo("garbage\n" + std::string(kHybridHost) + "36 35 98:0 /mnt1\n");
+  CHECK(bad.malformed_lines == 2);
+  CHECK(bad.first_malformed == "garbage");
+  CHECK(bad.mounts.size() == 17);
   for (std::size_t n = 0; n <= kHybridHost.size(); ++n) {
     CHECK_NOTHROW(parse_mountinfo(kHybridHost.substr(0, n)));
   }

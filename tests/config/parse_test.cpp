@@ -185,7 +185,7 @@ TEST_CASE("parse_config: an unknown key is an error at its position, at any dept
         "web, paths, log");
   CHECK(error_of("scan:\n  interval: 10s\n  intervall: 20s\n") ==
         "leakwatch.yaml:3:3: scan.intervall: unknown key, allowed: interval, smaps, "
-        "limits_interval, kmsg");
+        "limits_interval, identity_refresh_scans, kmsg");
   CHECK(error_of("scan:\n  smaps:\n    enabled: true\n    budgett: 1s\n") ==
         "leakwatch.yaml:4:5: scan.smaps.budgett: unknown key, allowed: enabled, min_interval, "
         "max_rss, budget, top_k, force");
@@ -222,7 +222,7 @@ TEST_CASE("parse_config: a value of the wrong type is an error at the value", "[
         "leakwatch.yaml:2:9: scan.kmsg: 'yes' is not a boolean, allowed: true, false");
   CHECK(error_of("scan: fast\n") ==
         "leakwatch.yaml:1:7: scan: expected a map, got 'fast', allowed: interval, smaps, "
-        "limits_interval, kmsg");
+        "limits_interval, identity_refresh_scans, kmsg");
   CHECK(starts_with(error_of("analysis:\n  windows: 15m\n"),
                     "leakwatch.yaml:2:12: analysis.windows: expected a list, got '15m'"));
   CHECK(error_of("analysis:\n  suspect_score: high\n") ==

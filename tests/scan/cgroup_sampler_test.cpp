@@ -515,3 +515,20 @@ TEST_CASE("cgroup sampler: units and container ids come from the path", "[scan][
   CHECK(it->unit == "docker-" + id + ".scope");
   CHECK(it->container_id == id);
 }
+
+TEST_CASE("cgroup sampler: a malformed mountinfo line is skipped, counted, and sampling goes on",
+          "[scan][cgroup]") {
+  // Before the fix one bad line (here a truncated one) made discover() fail: no cgroup sampling
+  // at all, and no reason given.
+  testing::FakeRoot root;
+  root.file("proc/self/mountinfo",
+            "99 98 0:77 / /mnt/odd\\040dir rw - \n" + std::string(kV1Mountinfo));
+  v1_cgroup(root, "sys/fs/cgroup/memory", 1000);
+  v1_cgroup(root, "sys/fs/cgroup/memory/a.service", 100);
+  CgroupSampler sampler = discovered(root);
+  CHECK(sampler.layout() == CgroupLayoutKind::kV1);
+  CHECK(sampler.mountinfo_malformed_lines() == 1);
+  CHECK(sampler.first_malformed_mountinfo_line() == "99 98 0:77 / /mnt/odd\\040dir rw - ");
+  const auto [samples, stats] = sample_tree(sampler);
+  CHECK(paths_of(samples) == std::vector<std::string>{"/", "/a.service"});
+}

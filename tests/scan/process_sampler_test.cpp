@@ -1,5 +1,6 @@
 #include "scan/process_sampler.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 using namespace lw;
 using namespace lw::model;
 using namespace lw::scan;
+using namespace std::string_literals;
 
 namespace {
 
@@ -81,8 +83,11 @@ Sampled sample_once(ProcessSampler& sampler, SteadyTime now = kNow) {
   return out;
 }
 
-ProcessSampler open_sampler(const testing::FakeRoot& root) {
-  ProcessSampler sampler(ProcessSamplerOptions{.proc_root = (root / "proc").string()});
+ProcessSampler open_sampler(const testing::FakeRoot& root, std::uint32_t identity_refresh = 30,
+                            bool read_identity = false) {
+  ProcessSampler sampler(ProcessSamplerOptions{.proc_root = (root / "proc").string(),
+                                               .read_identity = read_identity,
+                                               .identity_refresh_scans = identity_refresh});
   const Status opened = sampler.open();
   REQUIRE(opened.has_value());
   return sampler;
@@ -164,12 +169,12 @@ TEST_CASE("sampler: a reused pid with a new starttime is a new process", "[scan]
   testing::FakeRoot root;
   base_root(root);
   process(root, {.pid = 100, .comm = "old", .start_ticks = 5000});
-  ProcessSampler sampler = open_sampler(root);
+  ProcessSampler sampler = open_sampler(root, 0);  // no periodic re-read
   const Sampled first = sample_once(sampler);
   REQUIRE(first.processes.size() == 1);
   CHECK(first.processes[0].cgroup == "/system.slice/app.service");
 
-  // Same process, moved cgroup: the cgroup is read on first sight of an identity only.
+  // Same process, moved cgroup, same comm: without the periodic re-read the cgroup is kept.
   root.file("proc/100/cgroup", "0::/system.slice/other.service\n");
   const Sampled same = sample_once(sampler);
   REQUIRE(same.processes.size() == 1);
@@ -187,27 +192,109 @@ TEST_CASE("sampler: a reused pid with a new starttime is a new process", "[scan]
   CHECK(sampler.identity(ProcessId{100, 9000}) != nullptr);
 }
 
-TEST_CASE("sampler: a thread group whose leader exited is skipped as a zombie today",
+TEST_CASE("sampler: a process moved into another cgroup after start gets it within N scans",
+          "[scan][sampler]") {
+  // runc init and systemd move a process into its final cgroup after it started; before the fix
+  // the first cgroup read was kept for the life of the (pid, starttime).
+  testing::FakeRoot root;
+  base_root(root);
+  process(root, {.pid = 100, .comm = "java", .start_ticks = 5000});
+  root.file("proc/100/cgroup", "0::/system.slice/containerd.service\n");
+  constexpr std::uint32_t kRefresh = 3;
+  ProcessSampler sampler = open_sampler(root, kRefresh);
+  const Sampled first = sample_once(sampler);
+  REQUIRE(first.processes.size() == 1);
+  CHECK(first.processes[0].unit == "containerd.service");
+  const std::uint32_t version = first.processes[0].identity_version;
+
+  root.file("proc/100/cgroup", "0::/kubepods.slice/pod1/cri-containerd-abc.scope\n");
+  std::vector<std::string> seen;
+  for (std::uint32_t i = 0; i < kRefresh; ++i) {
+    const Sampled s = sample_once(sampler);
+    REQUIRE(s.processes.size() == 1);
+    seen.push_back(s.processes[0].cgroup);
+  }
+  CHECK(seen.back() == "/kubepods.slice/pod1/cri-containerd-abc.scope");
+  const Sampled last = sample_once(sampler);
+  CHECK(last.processes[0].unit == "cri-containerd-abc.scope");
+  CHECK(last.processes[0].identity_version == version + 1);  // the store applies the rules again
+  CHECK(last.processes[0].id == ProcessId{100, 5000});       // still the same process
+}
+
+TEST_CASE("sampler: an exec (comm changes) re-reads cgroup, exe and cmdline at once",
+          "[scan][sampler]") {
+  testing::FakeRoot root;
+  base_root(root);
+  process(root, {.pid = 100, .comm = "sh", .start_ticks = 5000});
+  root.file("proc/100/cmdline", "sh\0-c\0exec java -jar app.jar\0"s);
+  ProcessSampler sampler = open_sampler(root, 0, true);  // no periodic re-read: only the exec
+  const Sampled first = sample_once(sampler);
+  REQUIRE(first.processes.size() == 1);
+  REQUIRE(sampler.identity(ProcessId{100, 5000}) != nullptr);
+  CHECK(sampler.identity(ProcessId{100, 5000})->cmdline == "sh -c exec java -jar app.jar");
+
+  root.file("proc/100/stat", stat_line({.pid = 100, .comm = "java", .start_ticks = 5000}))
+      .file("proc/100/cmdline", "java\0-jar\0app.jar\0"s)
+      .file("proc/100/cgroup", "0::/system.slice/app2.service\n");
+  const Sampled after = sample_once(sampler);
+  REQUIRE(after.processes.size() == 1);
+  CHECK(after.processes[0].comm == "java");
+  CHECK(after.processes[0].cgroup == "/system.slice/app2.service");
+  CHECK(after.processes[0].unit == "app2.service");
+  CHECK(after.processes[0].identity_version == first.processes[0].identity_version + 1);
+  CHECK(sampler.identity(ProcessId{100, 5000})->cmdline == "java -jar app.jar");
+
+  // Nothing changed: the version stays, so the store does not relabel every scan.
+  const Sampled again = sample_once(sampler);
+  CHECK(again.processes[0].identity_version == after.processes[0].identity_version);
+}
+
+TEST_CASE("sampler: a thread group whose leader exited is sampled through a live thread",
           "[scan][sampler]") {
   // The leader called pthread_exit() while other threads still run. As checked on a 6.x kernel:
   // /proc/<pid>/stat says 'Z' with num_threads > 1 and rss 0, status has no Vm* lines, fd/ is
   // empty and smaps_rollup fails with ESRCH (the leader's mm and files are gone); the memory is
-  // visible only under task/<tid>/ of a live thread. Today such a process is skipped and counted
-  // as a zombie, so a leak in it goes unseen; reading a live thread's task/<tid>/ would fix that.
+  // visible only under task/<tid>/ of a live thread. Before the fix such a process was skipped
+  // and counted as a zombie, so a leak in it went unseen.
   testing::FakeRoot root;
   base_root(root);
   root.file("proc/400/stat",
             stat_line(
                 {.pid = 400, .comm = "worker", .state = 'Z', .start_ticks = 7000, .threads = 3}))
       .file("proc/400/status", "Name:\tworker\nState:\tZ (zombie)\nUid:\t0\t0\t0\t0\nThreads:\t3\n")
-      .file("proc/400/task/401/status", status_text("worker", 4096));
+      .dir("proc/400/fd")
+      // task/400 is the zombie leader itself; 401 exited too; 402 is alive and holds the memory.
+      .file("proc/400/task/400/stat",
+            stat_line({.pid = 400, .comm = "worker", .state = 'Z', .start_ticks = 7000}))
+      .file("proc/400/task/401/stat",
+            stat_line({.pid = 401, .comm = "worker", .state = 'X', .start_ticks = 7001}))
+      .file("proc/400/task/402/stat",
+            stat_line({.pid = 402, .comm = "worker", .state = 'S', .start_ticks = 7002}))
+      .file("proc/400/task/402/status", status_text("worker", 4096))
+      .file("proc/400/task/402/cgroup", "0::/system.slice/worker.service\n")
+      .file("proc/400/task/402/fd/0", "")
+      .file("proc/400/task/402/fd/1", "");
+  // A plain zombie (exited, not reaped) with one thread stays skipped.
+  root.file("proc/500/stat", stat_line({.pid = 500, .comm = "defunct", .state = 'Z'}));
   ProcessSampler sampler = open_sampler(root);
 
   const Sampled s = sample_once(sampler);
 
-  CHECK(s.processes.empty());
+  REQUIRE(s.processes.size() == 1);
+  const ProcessSample& p = s.processes[0];
+  CHECK(p.id == ProcessId{400, 7000});  // the leader's identity
+  CHECK(p.rss_bytes == 4096u * 1024);
+  CHECK(p.open_fds == 2u);
+  CHECK(p.cgroup == "/system.slice/worker.service");
   CHECK(s.stats.zombies == 1);
-  CHECK(s.stats.pids_sampled == 0);
+  CHECK(s.stats.pids_sampled == 1);
+
+  // All threads gone but the zombie leader: skipped, not 0 bytes.
+  root.file("proc/400/task/402/stat",
+            stat_line({.pid = 402, .comm = "worker", .state = 'Z', .start_ticks = 7002}));
+  const Sampled dead = sample_once(sampler);
+  CHECK(dead.processes.empty());
+  CHECK(dead.stats.zombies == 2);
 }
 
 TEST_CASE("sampler: zombies and kernel threads are skipped, not recorded as 0 bytes",
@@ -265,4 +352,76 @@ TEST_CASE("sampler: a malformed stat is a parse error, not a sample", "[scan][sa
 
   CHECK(s.processes.empty());
   CHECK(s.stats.parse_errors == 1);
+}
+
+TEST_CASE("sampler: boot time is read again when the wall clock steps", "[scan][sampler]") {
+  // NTP's first sync after start steps the wall clock; the kernel's btime (wall - boottime) moves
+  // with it. Before the fix btime was read once, so every start time and age stayed shifted.
+  testing::FakeRoot root;
+  base_root(root);
+  process(root, {.pid = 100, .comm = "web", .start_ticks = 5000});
+  double wall_minus_boot = 1700000000.3;
+  ProcessSampler sampler(
+      ProcessSamplerOptions{.proc_root = (root / "proc").string(),
+                            .wall_minus_boot = [&wall_minus_boot] { return wall_minus_boot; }});
+  REQUIRE(sampler.open().has_value());
+  CHECK(sample_once(sampler).processes.at(0).start_time_seconds == Approx(1700000050.0));
+
+  // Drift below a second (slewing, rounding): btime is not read again.
+  root.file("proc/stat", "cpu  1 2 3 4\nbtime 1700000001\n");
+  wall_minus_boot += 0.5;
+  const Sampled slewed = sample_once(sampler);
+  CHECK(slewed.processes.at(0).start_time_seconds == Approx(1700000050.0));
+  CHECK(slewed.stats.boot_time_rereads == 0);
+
+  // The clock steps forward by an hour.
+  root.file("proc/stat", "cpu  1 2 3 4\nbtime 1700003600\n");
+  wall_minus_boot += 3600;
+  const Sampled stepped = sample_once(sampler);
+  CHECK(stepped.processes.at(0).start_time_seconds == Approx(1700003650.0));
+  CHECK(stepped.stats.boot_time_rereads == 1);
+  CHECK(sampler.boot_time_seconds() == 1700003600u);
+  CHECK(sample_once(sampler).stats.boot_time_rereads == 0);  // once per step, not every scan
+}
+
+TEST_CASE("sampler: cgroup paths from a private cgroup namespace never carry '/..'",
+          "[scan][sampler]") {
+  // Seen from a container with its own cgroup namespace, a host process's /proc/<pid>/cgroup
+  // reads "/../x.service". Before the fix that went into the cgroup label as is.
+  testing::FakeRoot root;
+  base_root(root);
+  process(root, {.pid = 100, .comm = "web", .start_ticks = 5000});
+  root.file("proc/100/cgroup", "0::/../x.service\n");
+  process(root, {.pid = 101, .comm = "sshd", .start_ticks = 5001});
+  root.file("proc/101/cgroup", "0::/../../user.slice/user-1000.slice/session-1.scope\n");
+  process(root, {.pid = 102, .comm = "app", .start_ticks = 5002});
+  root.file("proc/102/cgroup", "0::/\n");  // inside the daemon's own namespace root
+
+  // readdir order is not pid order.
+  const auto by_pid = [](Sampled s) {
+    std::sort(s.processes.begin(), s.processes.end(),
+              [](const ProcessSample& a, const ProcessSample& b) { return a.id.pid < b.id.pid; });
+    return s;
+  };
+  SECTION("the namespace root is known: resolved") {
+    ProcessSampler sampler(
+        ProcessSamplerOptions{.proc_root = (root / "proc").string(),
+                              .cgroup_ns_root = std::string("/system.slice/docker-abc.scope")});
+    REQUIRE(sampler.open().has_value());
+    const Sampled s = by_pid(sample_once(sampler));
+    REQUIRE(s.processes.size() == 3);
+    CHECK(s.processes[0].cgroup == "/system.slice/x.service");
+    CHECK(s.processes[0].unit == "x.service");
+    CHECK(s.processes[1].cgroup == "/user.slice/user-1000.slice/session-1.scope");
+    CHECK(s.processes[2].cgroup == "/system.slice/docker-abc.scope");
+  }
+  SECTION("the namespace root is unknown: unknown, not '/..'") {
+    ProcessSampler sampler = open_sampler(root);
+    const Sampled s = by_pid(sample_once(sampler));
+    REQUIRE(s.processes.size() == 3);
+    CHECK(s.processes[0].cgroup.empty());
+    CHECK(s.processes[0].unit.empty());
+    CHECK(s.processes[1].cgroup.empty());
+    CHECK(s.processes[2].cgroup == "/");
+  }
 }

@@ -61,6 +61,12 @@ TestCgroup::~TestCgroup() {
   }
 }
 
+bool TestCgroup::add_process(int pid) const {
+  std::ofstream procs(path_ + "/cgroup.procs");
+  procs << pid << std::flush;
+  return static_cast<bool>(procs);
+}
+
 void TestCgroup::set_limit(std::uint64_t bytes) const {
   // v1's memory+swap limit may never be below the memory limit: raising both needs it written
   // first, lowering second, so it is written on both sides. It is absent when the kernel runs

@@ -29,6 +29,8 @@ class TestCgroup {
   std::optional<std::uint64_t> usage_bytes() const;
   // The oom_kill count of memory.oom_control (v1, kernel 4.13+) or memory.events (v2).
   std::optional<std::uint64_t> oom_kills() const;
+  // Moves a running process into this cgroup (writes its pid to cgroup.procs); false on failure.
+  bool add_process(int pid) const;
   // A shell that joins the cgroup, then execs argv.
   std::vector<std::string> wrap(const std::vector<std::string>& argv) const;
 

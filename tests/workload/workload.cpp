@@ -22,6 +22,9 @@
 //                     tmpfs pages charged to its cgroup, none in its own RSS; prints "full" and
 //                     exits 4 if a write fails (the cgroup or the tmpfs is full)
 //   --mode idle       does nothing
+//   --mode leaderexit like hold, but run by a second thread: the main thread (the group's
+//                     leader) calls pthread_exit(), so /proc/<pid> shows a zombie leader while
+//                     the process lives on; "ready" is printed once the leader is gone
 // --name sets the comm (prctl PR_SET_NAME), including hostile names (given as raw bytes).
 // --tick is the update period in ms (default 50). Time in this program is real time: the tests
 // compress the daemon's durations, not the workload's clock.
@@ -39,6 +42,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -248,11 +252,48 @@ struct CacheFile {
 
 }  // namespace
 
+int run(const Options& o);
+
+// The leader of the thread group exits; a second thread waits for that (the leader's stat says
+// 'Z'), then runs the rest of the program as `hold`.
+[[noreturn]] void leader_exit(const Options& o) {
+  const pid_t pid = ::getpid();
+  std::thread([o, pid] {
+    const std::string stat_path = "/proc/" + std::to_string(pid) + "/stat";
+    for (int i = 0; i < 1000; ++i) {
+      std::string text(512, '\0');
+      const int fd = ::open(stat_path.c_str(), O_RDONLY | O_CLOEXEC);
+      const ssize_t got = fd >= 0 ? ::read(fd, text.data(), text.size()) : -1;
+      if (fd >= 0) {
+        ::close(fd);
+      }
+      const std::size_t n = got > 0 ? static_cast<std::size_t>(got) : 0;
+      text.resize(n);
+      const auto paren = text.rfind(')');
+      if (paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z') {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    Options hold = o;
+    hold.mode = "hold";
+    std::exit(run(hold));  // NOLINT(concurrency-mt-unsafe): the leader is gone, one thread left
+  }).detach();
+  ::pthread_exit(nullptr);
+}
+
 int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
     return 2;
   }
+  if (o.mode == "leaderexit") {
+    leader_exit(o);
+  }
+  return run(o);
+}
+
+int run(const Options& o) {
   if (!o.name.empty()) {
     ::prctl(PR_SET_NAME, o.name.c_str(), 0, 0, 0);
   }
