@@ -120,6 +120,7 @@ std::vector<GroupReport> group_totals(const std::vector<ProcessReport>& processe
     g.open_fds += p.open_fds.value_or(0);
     if (p.pss_bytes) {
       g.pss_bytes = g.pss_bytes.value_or(0) + *p.pss_bytes;
+      ++g.pss_readings;
     }
     if (p.memory.suspect || p.fds.suspect) {
       ++g.leak_suspects;
@@ -266,6 +267,9 @@ std::shared_ptr<const Report> ReportBuilder::build(const store::SeriesStore& sto
   report->self.store_bytes = store.bytes();
   report->self.store_series = store.series_count();
   report->self.store_evictions = store.evictions();
+  report->self.store_evictions_exited = store.eviction_counts().exited;
+  report->self.store_evictions_idle = store.eviction_counts().idle;
+  report->self.store_evictions_refused = store.eviction_counts().refused;
   return report;
 }
 
