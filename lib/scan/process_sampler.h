@@ -64,6 +64,7 @@ class ProcessSampler {
   FdCountMethod fd_count_method() const { return fd_method_; }
   void set_fd_count_method(FdCountMethod m) { fd_method_ = m; }
   void set_read_identity(bool on) { options_.read_identity = on; }
+  void set_limits_interval(std::chrono::milliseconds d) { options_.limits_interval = d; }
 
   // exe and cmdline of a process seen this scan (read on first sight when read_identity is on).
   struct Identity {
