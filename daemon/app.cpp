@@ -194,6 +194,9 @@ void App::scan_loop(const std::stop_token& stop) {
     {
       std::unique_lock lock(mu_);
       if (pending_cfg_) {
+        if (pending_cfg_->paths.state_dir != cfg_.paths.state_dir) {
+          persistence_ = std::make_unique<Persistence>(*pending_cfg_);  // snapshots go there now
+        }
         cycle_->reconfigure(*pending_cfg_);
         cfg_ = *pending_cfg_;
         interval_ms_ = cfg_.scan.interval.count();
@@ -250,8 +253,8 @@ void App::scan_loop(const std::stop_token& stop) {
 namespace {
 
 // The keys a running daemon cannot change: the listening socket and the HTTP server's threads and
-// limits are set up once, the roots are opened once, and the history snapshot's directory is
-// where the running daemon's history goes at shutdown. Every other key applies at the next scan.
+// limits are set up once, and the roots (procfs, sysfs, kmsg) are opened once. Every other key
+// applies at the next scan (paths.state_dir included: the next snapshot goes to the new one).
 std::vector<std::string> restart_keys(const config::Config& now, const config::Config& next) {
   std::vector<std::string> keys;
   const auto differs = [&keys](bool changed, const char* key) {
@@ -269,7 +272,6 @@ std::vector<std::string> restart_keys(const config::Config& now, const config::C
   differs(now.paths.procfs != next.paths.procfs, "paths.procfs");
   differs(now.paths.sysfs != next.paths.sysfs, "paths.sysfs");
   differs(now.paths.kmsg != next.paths.kmsg, "paths.kmsg");
-  differs(now.paths.state_dir != next.paths.state_dir, "paths.state_dir");
   return keys;
 }
 
@@ -279,7 +281,9 @@ void keep_restart_keys(const config::Config& now, config::Config& next) {
   next.web = now.web;
   next.web.basic_auth_users = web.basic_auth_users;
   next.web.allow = web.allow;
+  const std::string state_dir = next.paths.state_dir;
   next.paths = now.paths;
+  next.paths.state_dir = state_dir;
 }
 
 std::string join(const std::vector<std::string>& keys) {
