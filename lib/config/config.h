@@ -69,7 +69,7 @@ struct Config {
   struct Store {
     Duration retention{std::chrono::hours(6)};      // history kept per series
     Duration dead_grace{std::chrono::minutes(15)};  // history of exited processes kept this long
-    std::uint32_t max_series = 20000;  // processes + cgroups; the oldest dead series go first
+    std::uint32_t max_series = 20000;  // processes + cgroups; full: evict exited, then small+flat
     Duration snapshot_interval{std::chrono::minutes(5)};  // 0 = only on shutdown
 
     bool operator==(const Store&) const = default;
