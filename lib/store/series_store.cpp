@@ -138,7 +138,7 @@ bool SeriesStore::make_room(bool count_refusal) {
     if (it->second.alive) {
       ++evictions_.idle;
       // Not re-admitted next scan (which would evict another): it waits like a refused one.
-      refused_[id] = times_.newest_seq();
+      refused_[id] = {times_.newest_seq(), true};
     } else {
       ++evictions_.exited;
     }
@@ -155,7 +155,7 @@ void SeriesStore::add_process(const model::ProcessSample& p, std::uint64_t seq,
     return;
   }
   if (!make_room(true)) {
-    refused_[p.id] = seq;
+    refused_[p.id] = {seq, false};
     return;
   }
   ProcessSeries s(options_.chunk_samples);
@@ -179,8 +179,16 @@ void SeriesStore::append_processes(const model::Snapshot& snap, std::uint64_t se
       continue;
     }
     if (auto ref = refused_.find(p.id); ref != refused_.end()) {
-      if (!retry_refused_ && series_count() >= options_.max_series) {
-        ref->second = seq;
+      // A refused one tries again when the protection changed; any tries when the store has room
+      // or an exited series to evict (a displaced one not on a protection change: that would
+      // swap one live series for another each time).
+      bool retry = retry_refused_ && !ref->second.displaced;
+      if (!retry && exited_evictable_ > 0) {
+        --exited_evictable_;
+        retry = true;
+      }
+      if (!retry && series_count() >= options_.max_series) {
+        ref->second.seq = seq;
         continue;
       }
       refused_.erase(ref);
@@ -221,13 +229,14 @@ void SeriesStore::append_processes(const model::Snapshot& snap, std::uint64_t se
     s.series.append(seq, {p.private_bytes(), p.rss_bytes, p.open_fds, pss, p.file_bytes});
   }
   std::erase_if(excluded_, [&](const auto& kv) { return kv.second != seq; });
-  std::erase_if(refused_, [&](const auto& kv) { return kv.second != seq; });
+  std::erase_if(refused_, [&](const auto& kv) { return kv.second.seq != seq; });
   retry_refused_ = false;
 }
 
 void SeriesStore::expire_processes(std::uint64_t seq, std::int64_t now_ms) {
   const std::int64_t grace_ms = options_.dead_grace.count();
   const std::uint64_t oldest = times_.oldest_seq();
+  exited_evictable_ = 0;
   for (auto it = procs_.begin(); it != procs_.end();) {
     ProcessSeries& s = it->second;
     if (s.last_seen_seq != seq) {
@@ -239,6 +248,7 @@ void SeriesStore::expire_processes(std::uint64_t seq, std::int64_t now_ms) {
         it = procs_.erase(it);
         continue;
       }
+      exited_evictable_ += is_protected(s) ? 0 : 1;
     }
     s.series.drop_before(oldest);
     ++it;

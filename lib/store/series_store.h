@@ -174,10 +174,16 @@ class SeriesStore {
   CompressedSeries<kSystemChannels> system_;
   EvictionCounts evictions_;
   std::unordered_set<model::ProcessId, model::ProcessIdHash> protected_;
-  // Refused processes (-> the seq last seen); not retried while the store stays full and the
-  // protected set is unchanged, so a full store costs nothing per scan.
-  std::unordered_map<model::ProcessId, std::uint64_t, model::ProcessIdHash> refused_;
+  // Processes without a series at the cap: refused (all protected) or displaced (evicted while
+  // alive), with the seq they were last seen. Not retried while the store stays full (a refused
+  // one also when the protected set changed), so a full store costs nothing per scan.
+  struct Refusal {
+    std::uint64_t seq = 0;
+    bool displaced = false;
+  };
+  std::unordered_map<model::ProcessId, Refusal, model::ProcessIdHash> refused_;
   bool retry_refused_ = false;
+  std::size_t exited_evictable_ = 0;       // unprotected exited series after the last append
   std::set<std::string> refused_cgroups_;  // cgroup keys refused (counted once each)
   // Eviction candidates of this append, least valuable last (built once per append when needed).
   std::vector<model::ProcessId> victims_;

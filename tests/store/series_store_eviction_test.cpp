@@ -81,6 +81,17 @@ TEST_CASE("store at max_series: the smallest flat live series goes, never a prot
   CHECK(store.find(proc(2, 0).id) == nullptr);
   CHECK(store.find(proc(4, 0).id) != nullptr);
   CHECK(store.eviction_counts().idle == 1);
+
+  // Nor when the protected set changes: only room brings a displaced series back.
+  store.set_protected({proc(1, 0).id, proc(3, 0).id});
+  store.append(
+      snap(5, {proc(1, 5 * kMiB), proc(2, 10 * kMiB), proc(3, 56 * kMiB), proc(4, 2 * kMiB)}), {});
+  CHECK(store.find(proc(2, 0).id) == nullptr);
+  CHECK(store.eviction_counts().idle == 1);
+  store.append(snap(6, {proc(1, 5 * kMiB), proc(2, 10 * kMiB), proc(3, 64 * kMiB)}), {});
+  store.append(snap(7, {proc(1, 5 * kMiB), proc(2, 10 * kMiB), proc(3, 72 * kMiB)}), {});
+  CHECK(store.find(proc(2, 0).id) != nullptr);  // pid 4 exited: its series made room
+  CHECK(store.eviction_counts().exited == 1);
 }
 
 TEST_CASE("store at max_series: all protected refuses once, not every scan", "[store]") {
