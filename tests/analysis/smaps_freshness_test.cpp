@@ -14,7 +14,7 @@
 namespace lw::analysis {
 namespace {
 
-constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr std::uint64_t kMiB = 1024ULL * 1024;
 constexpr std::int64_t kStepS = 10;
 const model::ProcessId kRead{100, 1};   // smaps read once, at scan 0, then never again
 const model::ProcessId kNever{200, 2};  // same group, never read

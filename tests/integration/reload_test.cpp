@@ -5,6 +5,7 @@
 #include <csignal>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <catch2/catch.hpp>
 
@@ -21,7 +22,7 @@ using lw::testing::wait_until;
 namespace {
 
 std::string base64(const std::string& in) {
-  static constexpr char kAlphabet[] =
+  static constexpr std::string_view kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   std::size_t i = 0;

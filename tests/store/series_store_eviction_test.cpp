@@ -13,7 +13,7 @@
 namespace lw::store {
 namespace {
 
-constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr std::uint64_t kMiB = 1024ULL * 1024;
 
 model::ProcessSample proc(std::int32_t pid, std::uint64_t anon) {
   model::ProcessSample p;
