@@ -1,6 +1,8 @@
 #include "daemon/app.h"
 
 #include <csignal>
+#include <string>
+#include <vector>
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -215,6 +217,9 @@ void App::scan_loop(const std::stop_token& stop) {
     {
       std::unique_lock lock(mu_);
       if (pending_cfg_) {
+        if (pending_cfg_->paths.state_dir != cfg_.paths.state_dir) {
+          persistence_ = std::make_unique<Persistence>(*pending_cfg_);  // snapshots go there now
+        }
         cycle_->reconfigure(*pending_cfg_);
         cfg_ = *pending_cfg_;
         interval_ms_ = cfg_.scan.interval.count();
@@ -268,6 +273,55 @@ void App::scan_loop(const std::stop_token& stop) {
   }
 }
 
+namespace {
+
+// The keys a running daemon cannot change: the listening socket and the HTTP server's threads and
+// limits are set up once, and the roots (procfs, sysfs, kmsg) are opened once. Every other key
+// applies at the next scan (paths.state_dir included: the next snapshot goes to the new one).
+std::vector<std::string> restart_keys(const config::Config& now, const config::Config& next) {
+  std::vector<std::string> keys;
+  const auto differs = [&keys](bool changed, const char* key) {
+    if (changed) {
+      keys.emplace_back(key);
+    }
+  };
+  differs(now.web.listen != next.web.listen, "web.listen");
+  differs(now.web.threads != next.web.threads, "web.threads");
+  differs(now.web.request_timeout != next.web.request_timeout, "web.request_timeout");
+  differs(now.web.header_timeout != next.web.header_timeout, "web.header_timeout");
+  differs(now.web.max_connections != next.web.max_connections, "web.max_connections");
+  differs(now.web.max_connections_per_address != next.web.max_connections_per_address,
+          "web.max_connections_per_address");
+  differs(now.paths.procfs != next.paths.procfs, "paths.procfs");
+  differs(now.paths.sysfs != next.paths.sysfs, "paths.sysfs");
+  differs(now.paths.kmsg != next.paths.kmsg, "paths.kmsg");
+  return keys;
+}
+
+// The restart-only keys keep their running values, so the config in use says what runs.
+void keep_restart_keys(const config::Config& now, config::Config& next) {
+  const config::Config::Web web = next.web;
+  next.web = now.web;
+  next.web.basic_auth_users = web.basic_auth_users;
+  next.web.allow = web.allow;
+  const std::string state_dir = next.paths.state_dir;
+  next.paths = now.paths;
+  next.paths.state_dir = state_dir;
+}
+
+std::string join(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const auto& k : keys) {
+    out += (out.empty() ? "" : ", ") + k;
+  }
+  return out;
+}
+
+}  // namespace
+
+// SIGHUP: every key that can apply live does (the web section's basic_auth_users and allow at
+// once, the rest at the next scan); a changed key that needs a restart is named in the log, keeps
+// its running value and makes leakwatch_config_last_reload_successful 0.
 void App::reload() {
   sd_notify(0, "RELOADING=1");
   if (config_path_.empty()) {
@@ -284,11 +338,25 @@ void App::reload() {
     return;
   }
   config::Config next = apply_overrides(std::move(*cfg));
-  if (next.web.listen != cfg_.web.listen || next.paths.procfs != cfg_.paths.procfs ||
-      next.paths.sysfs != cfg_.paths.sysfs) {
-    spdlog::warn("reload: web.listen and paths.* changes take effect after a restart");
+  if (server_) {
+    if (auto access = server_->update_access(server_options(next)); !access) {
+      spdlog::error("reload failed, keeping the running configuration: web: {}",
+                    access.error().detail);
+      reload_ok_ = false;
+      sd_notify(0, "READY=1");
+      return;
+    }
   }
-  reload_ok_ = true;
+  const auto pending = restart_keys(cfg_, next);
+  keep_restart_keys(cfg_, next);
+  spdlog::set_level(spdlog::level::from_str(next.log.level));
+  reload_ok_ = pending.empty();
+  if (!pending.empty()) {
+    spdlog::warn(
+        "reload: {} changed but need(s) a restart; the running value(s) are kept until then, "
+        "everything else was applied",
+        join(pending));
+  }
   pending_cfg_ = std::move(next);
   spdlog::info("configuration reloaded from {}", config_path_);
   cv_.notify_all();

@@ -66,6 +66,7 @@ analysis::AnalysisOptions analysis_options(const config::Config& cfg) {
   o.fds.min_growth_bytes_per_hour = cfg.analysis.min_fd_growth_per_hour;
   o.top_k = cfg.exporter.top_k;
   o.smaps_top_k = cfg.scan.smaps.top_k;
+  o.smaps_max_age_seconds = seconds(cfg.scan.smaps.max_age);
   o.sibling_outlier_ratio = cfg.analysis.sibling_outlier_ratio;
   o.max_oom_events = cfg.analysis.max_oom_events;
   o.crash_loop_restart_within_seconds = seconds(cfg.analysis.crash_loop_restart_within);

@@ -102,11 +102,31 @@ std::string ScanCycle::cgroup_layout_name() const {
 void ScanCycle::reconfigure(const config::Config& cfg) {
   cfg_ = cfg;
   builder_.set_options(analysis_options(cfg));
+  store_.set_options(store_options(cfg));
   rules_ = process_rules(cfg);
   smaps_ = smaps_policy(cfg);
   processes_.set_read_identity(rules_.needs_identity);
   processes_.set_identity_refresh_scans(cfg.scan.identity_refresh_scans);
+  processes_.set_limits_interval(cfg.scan.limits_interval);
+  if (!cfg.scan.kmsg && kmsg_.is_open()) {
+    kmsg_ = scan::KmsgReader(cfg.paths.kmsg);  // closed: turned on again, it starts from then
+  } else if (cfg.scan.kmsg && !kmsg_.is_open()) {
+    (void)kmsg_.open();  // unreadable: kills are still counted from the counters
+  }
   self_.scan_interval_seconds = std::chrono::duration<double>(cfg.scan.interval).count();
+}
+
+// The store sits below analysis: it is told which series the analysis values (suspects, even
+// exited ones for their post-mortem; the top-K and every other tracked process), which it then
+// never evicts to make room.
+void ScanCycle::protect_tracked(const analysis::Report& report) {
+  std::vector<model::ProcessId> ids;
+  for (const auto& p : report.processes) {
+    if (p.tracked || p.memory.suspect || p.fds.suspect) {
+      ids.push_back(p.id);
+    }
+  }
+  store_.set_protected(std::move(ids));
 }
 
 void ScanCycle::accumulate(const model::ScanStats& s) {
@@ -181,6 +201,7 @@ std::shared_ptr<const analysis::Report> ScanCycle::run(model::SteadyTime now, mo
   last_stats_ = snap_.stats;  // the publisher logs this scan's errors
   self_.last_scan_wall_seconds = std::chrono::duration<double>(wall.time_since_epoch()).count();
   auto report = builder_.build(store_, snap_, self_, cgroup_layout_name(), new_events);
+  protect_tracked(*report);
   clock.lap(model::ScanPhase::kAnalysis, snap_.stats);
 
   if (publish) {

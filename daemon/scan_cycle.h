@@ -57,6 +57,7 @@ class ScanCycle {
   void sample(model::SteadyTime now, model::WallTime wall);
   void accumulate(const model::ScanStats& s);
   void record_cost(const model::ScanStats& s);
+  void protect_tracked(const analysis::Report& report);
 
   config::Config cfg_;
   scan::ProcessSampler processes_;

@@ -21,6 +21,8 @@ struct AnalysisOptions {
   Thresholds fds;     // ratio 0, absolute = FDs per hour
   std::uint32_t top_k = 20;
   std::uint32_t smaps_top_k = 20;
+  // A smaps_rollup reading older than this is not reported (scan.smaps.max_age).
+  double smaps_max_age_seconds = 900;
   double sibling_outlier_ratio = 3.0;
   std::uint32_t max_oom_events = 100;
   // A group's instance that died and was followed by a new instance of the same unit or cgroup

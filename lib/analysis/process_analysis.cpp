@@ -9,6 +9,27 @@ namespace lw::analysis {
 
 namespace {
 
+// The smaps_rollup reading and its age, unless it is older than max_age: reads stop above max_rss
+// or when the budget runs out, and an old reading must not be reported as current. The age is on
+// the steady clock when the reading was taken in this run, else (restored from a snapshot) wall.
+void copy_smaps(const store::ProcessSeries& s, std::int64_t now_ms, double now_wall, double max_age,
+                ProcessReport& out) {
+  if (!s.smaps) {
+    return;
+  }
+  const double age = s.smaps_steady_ms != 0
+                         ? static_cast<double>(now_ms - s.smaps_steady_ms) / 1000.0
+                         : now_wall - static_cast<double>(s.smaps_wall_ms) / 1000.0;
+  if (age > max_age) {
+    return;
+  }
+  out.smaps_age_seconds = std::max(0.0, age);
+  out.pss_bytes = s.smaps->pss_bytes;
+  out.uss_bytes = s.smaps->uss_bytes();
+  out.anon_huge_pages_bytes = s.smaps->anon_huge_pages_bytes;
+  out.pss_sampled_at = static_cast<double>(s.smaps_wall_ms) / 1000.0;
+}
+
 void copy_latest(const store::ProcessSeries& s, ProcessReport& out) {
   const auto& p = s.last;
   out.id = s.id;
@@ -28,12 +49,6 @@ void copy_latest(const store::ProcessSeries& s, ProcessReport& out) {
   out.vsize_bytes = p.vsize_bytes;
   out.open_fds = p.open_fds;
   out.max_fds = p.max_fds;
-  if (s.smaps) {
-    out.pss_bytes = s.smaps->pss_bytes;
-    out.uss_bytes = s.smaps->uss_bytes();
-    out.anon_huge_pages_bytes = s.smaps->anon_huge_pages_bytes;
-    out.pss_sampled_at = static_cast<double>(s.smaps_wall_ms) / 1000.0;
-  }
 }
 
 // Carries "suspect since" across scans: set when first flagged, cleared when no longer suspect.
@@ -118,6 +133,7 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
                                          std::int64_t now_ms, double now_wall) {
   ProcessAnalysis out;
   copy_latest(s, out.report);
+  copy_smaps(s, now_ms, now_wall, options_.smaps_max_age_seconds, out.report);
   if (!s.alive) {
     // A dead process keeps its last verdict for the post-mortem; nothing new to analyse.
     out.report.memory.pattern = state.pattern;

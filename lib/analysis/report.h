@@ -109,7 +109,10 @@ struct ProcessReport {
   std::optional<std::uint64_t> rss_bytes, anon_bytes, file_bytes, shmem_bytes, swap_bytes,
       vsize_bytes, pss_bytes, uss_bytes, anon_huge_pages_bytes, open_fds, max_fds;
   std::optional<double> pss_sampled_at;  // wall seconds of the last smaps_rollup read
-  std::vector<WindowRate> rates;         // one per analysis window
+  // Age of the PSS/USS/THP reading, seconds; a reading older than smaps_max_age is dropped (all
+  // four fields are then nullopt).
+  std::optional<double> smaps_age_seconds;
+  std::vector<WindowRate> rates;  // one per analysis window
   ResourceVerdict memory;
   ResourceVerdict fds;
   bool sibling_outlier = false;
@@ -152,6 +155,7 @@ struct GroupReport {
   // needs CAP_DAC_READ_SEARCH on kernels before 6.2): missing is not 0.
   std::optional<std::uint64_t> resident_bytes;
   std::optional<std::uint64_t> pss_bytes;
+  std::uint64_t pss_readings = 0;  // how many members' readings pss_bytes adds up
   std::optional<std::uint64_t> swap_bytes;
   std::optional<std::uint64_t> open_fds;
   std::uint64_t leak_suspects = 0;  // suspect processes, plus 1 when the group is a crash loop
@@ -234,7 +238,8 @@ struct SelfReport {
                 smaps_skipped_denied = 0;
   std::uint64_t store_bytes = 0;
   std::uint64_t store_series = 0;
-  std::uint64_t store_evictions = 0;
+  std::uint64_t store_evictions = 0;  // all reasons
+  std::uint64_t store_evictions_exited = 0, store_evictions_idle = 0, store_evictions_refused = 0;
   std::uint64_t cgroups_skipped = 0;  // not exported (cardinality bound)
   bool config_last_reload_successful = true;
   double last_scan_wall_seconds = 0;

@@ -126,6 +126,7 @@ std::vector<GroupReport> group_totals(const std::vector<ProcessReport>& processe
     add_present(g.swap_bytes, p.swap_bytes);
     add_present(g.open_fds, p.open_fds);
     add_present(g.pss_bytes, p.pss_bytes);
+    g.pss_readings += p.pss_bytes ? 1 : 0;
     if (p.memory.suspect || p.fds.suspect) {
       ++g.leak_suspects;
     }
@@ -271,6 +272,9 @@ std::shared_ptr<const Report> ReportBuilder::build(const store::SeriesStore& sto
   report->self.store_bytes = store.bytes();
   report->self.store_series = store.series_count();
   report->self.store_evictions = store.evictions();
+  report->self.store_evictions_exited = store.eviction_counts().exited;
+  report->self.store_evictions_idle = store.eviction_counts().idle;
+  report->self.store_evictions_refused = store.eviction_counts().refused;
   return report;
 }
 

@@ -49,7 +49,10 @@ struct Config {
     Duration interval{std::chrono::seconds(10)};  // 100ms .. 1h
     struct Smaps {
       bool enabled = true;
-      Duration min_interval{std::chrono::minutes(5)};   // per process; 0 .. 24h
+      Duration min_interval{std::chrono::minutes(5)};  // per process; 0 .. 24h
+      // A reading older than this (reads stop above max_rss or on the budget) is dropped, not
+      // exported as current; at least min_interval; 1s .. 7d.
+      Duration max_age{std::chrono::minutes(15)};
       std::uint64_t max_rss_bytes = 16ULL << 30;        // never read above this (unless forced)
       Duration budget{std::chrono::milliseconds(200)};  // per scan; 0 .. 10s
       std::uint32_t top_k = 20;                         // also read for the top-K by private memory
@@ -69,7 +72,7 @@ struct Config {
   struct Store {
     Duration retention{std::chrono::hours(6)};      // history kept per series
     Duration dead_grace{std::chrono::minutes(15)};  // history of exited processes kept this long
-    std::uint32_t max_series = 20000;  // processes + cgroups; the oldest dead series go first
+    std::uint32_t max_series = 20000;  // processes + cgroups; full: evict exited, then small+flat
     Duration snapshot_interval{std::chrono::minutes(5)};  // 0 = only on shutdown
 
     bool operator==(const Store&) const = default;

@@ -136,6 +136,13 @@ class Validator {
   void scan(const Config::Scan& s) {
     check("scan.interval", s.interval, limits::kScanInterval);
     check("scan.smaps.min_interval", s.smaps.min_interval, limits::kSmapsMinInterval);
+    check("scan.smaps.max_age", s.smaps.max_age, limits::kSmapsMaxAge);
+    if (s.smaps.max_age < s.smaps.min_interval) {
+      fail("scan.smaps.max_age",
+           format_duration(s.smaps.max_age) + " is shorter than scan.smaps.min_interval (" +
+               format_duration(s.smaps.min_interval) + "): every reading would expire",
+           "at least scan.smaps.min_interval");
+    }
     check("scan.smaps.budget", s.smaps.budget, limits::kSmapsBudget);
     check("scan.smaps.top_k", s.smaps.top_k, limits::kSmapsTopK);
     matchers("scan.smaps.force", s.smaps.force);

@@ -43,6 +43,7 @@ struct RealRange {
 // (interval 166ms, windows 15s/1m/6m, warmup_grace 10s, request_timeout 83ms).
 inline constexpr DurationRange kScanInterval{milliseconds(100), hours(1)};
 inline constexpr DurationRange kSmapsMinInterval{milliseconds(0), days(1)};
+inline constexpr DurationRange kSmapsMaxAge{seconds(1), days(7)};
 inline constexpr DurationRange kSmapsBudget{milliseconds(0), seconds(10)};
 inline constexpr UintRange kSmapsTopK{0, 1000};
 inline constexpr DurationRange kLimitsInterval{milliseconds(0), days(1)};

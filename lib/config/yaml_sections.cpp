@@ -123,6 +123,7 @@ void walk_smaps(Walker& w, const YAML::Node& n, const std::string& p, Config::Sc
   w.map(n, p,
         {{"enabled", w.boolean(s.enabled)},
          {"min_interval", w.duration(s.min_interval)},
+         {"max_age", w.duration(s.max_age)},
          {"max_rss", w.bytes(s.max_rss_bytes)},
          {"budget", w.duration(s.budget)},
          {"top_k", w.u32(s.top_k, limits::kSmapsTopK)},

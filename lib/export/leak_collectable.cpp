@@ -46,6 +46,7 @@ void add_process_readings(FamilyBuilder& b, const analysis::ProcessReport& p,
   for (const Reading& r : kReadings) {
     b.add(r.metric, {p.comm, p.group, pid}, p.*r.member);
   }
+  b.add(M::kProcessSmapsAgeSeconds, {p.comm, p.group, pid}, p.smaps_age_seconds);
   b.add(M::kProcessStartTimeSeconds, {p.comm, p.group, pid}, p.start_time_seconds);
   for (const auto& w : p.rates) {
     b.add(M::kProcessMemoryGrowthBytesPerSecond, {p.comm, p.group, pid, w.window},
@@ -90,6 +91,7 @@ void add_group_families(FamilyBuilder& b, const analysis::Report& r) {
     b.add(M::kGroupProcesses, {g.name}, static_cast<double>(g.processes));
     b.add(M::kGroupResidentBytes, {g.name}, g.resident_bytes);
     b.add(M::kGroupPssBytes, {g.name}, g.pss_bytes);
+    b.add(M::kGroupPssReadings, {g.name}, static_cast<double>(g.pss_readings));
     b.add(M::kGroupSwapBytes, {g.name}, g.swap_bytes);
     b.add(M::kGroupOpenFds, {g.name}, g.open_fds);
     b.add(M::kGroupLeakSuspects, {g.name}, static_cast<double>(g.leak_suspects));
@@ -225,6 +227,13 @@ void add_self_families(FamilyBuilder& b, const analysis::Report& r) {
   }
   b.add(M::kStoreBytes, {}, count(s.store_bytes));
   b.add(M::kStoreSeries, {}, count(s.store_series));
+  const std::array<std::pair<std::string_view, std::uint64_t>, 3> evictions = {
+      {{"exited", s.store_evictions_exited},
+       {"idle", s.store_evictions_idle},
+       {"refused", s.store_evictions_refused}}};
+  for (const auto& [reason, n] : evictions) {
+    b.add(M::kStoreEvictionsTotal, {reason}, count(n));
+  }
   b.add(M::kCgroupsSkipped, {}, count(s.cgroups_skipped));
   b.add(M::kConfigLastReloadSuccessful, {}, s.config_last_reload_successful ? 1.0 : 0.0);
 }

@@ -64,6 +64,10 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
      "Anonymous transparent huge pages (AnonHugePages) from smaps_rollup, bytes; budgeted "
      "(from the last scan)",
      kProcessLabels},
+    {M::kProcessSmapsAgeSeconds, "leakwatch_process_smaps_age_seconds", kGauge,
+     "Age of the smaps_rollup reading behind the PSS, USS and huge-page metrics, seconds; a "
+     "reading older than scan.smaps.max_age is dropped with them",
+     kProcessLabels},
     {M::kProcessOpenFds, "leakwatch_process_open_fds", kGauge,
      "Open file descriptors (from the last scan)", kProcessLabels},
     {M::kProcessMaxFds, "leakwatch_process_max_fds", kGauge,
@@ -104,7 +108,13 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
     {M::kGroupResidentBytes, "leakwatch_group_resident_bytes", kGauge,
      "Sum of resident set sizes in the group, bytes", kGroupLabels},
     {M::kGroupPssBytes, "leakwatch_group_pss_bytes", kGauge,
-     "Sum of the last PSS readings of group members that have one, bytes", kGroupLabels},
+     "Sum of the PSS readings (at most scan.smaps.max_age old) of group members that have one, "
+     "bytes; leakwatch_group_pss_readings says how many",
+     kGroupLabels},
+    {M::kGroupPssReadings, "leakwatch_group_pss_readings", kGauge,
+     "Group members whose PSS reading leakwatch_group_pss_bytes adds up (of "
+     "leakwatch_group_processes)",
+     kGroupLabels},
     {M::kGroupSwapBytes, "leakwatch_group_swap_bytes", kGauge,
      "Sum of swap use in the group, bytes", kGroupLabels},
     {M::kGroupOpenFds, "leakwatch_group_open_fds", kGauge,
@@ -229,6 +239,10 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
      kNoLabels},
     {M::kStoreSeries, "leakwatch_store_series", kGauge, "Series held by the history store",
      kNoLabels},
+    {M::kStoreEvictionsTotal, "leakwatch_store_evictions_total", kCounter,
+     "Series evicted at store.max_series to make room for a new one, by reason: exited (an "
+     "exited process), idle (a small, flat live process), refused (the new one, all protected)",
+     kReasonLabels},
     {M::kCgroupsSkipped, "leakwatch_cgroups_skipped", kGauge,
      "Memory cgroups sampled but not exported (depth, filters, max_exported)", kNoLabels},
     {M::kConfigLastReloadSuccessful, "leakwatch_config_last_reload_successful", kGauge,

@@ -25,6 +25,7 @@ enum class Metric {
   kProcessPssBytes,
   kProcessUssBytes,
   kProcessAnonHugepagesBytes,
+  kProcessSmapsAgeSeconds,
   kProcessOpenFds,
   kProcessMaxFds,
   kProcessStartTimeSeconds,
@@ -39,6 +40,7 @@ enum class Metric {
   kGroupProcesses,
   kGroupResidentBytes,
   kGroupPssBytes,
+  kGroupPssReadings,
   kGroupSwapBytes,
   kGroupOpenFds,
   kGroupLeakSuspects,
@@ -89,6 +91,7 @@ enum class Metric {
   kSmapsSkippedTotal,
   kStoreBytes,
   kStoreSeries,
+  kStoreEvictionsTotal,
   kCgroupsSkipped,
   kConfigLastReloadSuccessful,
 };

@@ -129,6 +129,7 @@ void write_process(JsonWriter& w, const ProcessReport& p, bool with_history) {
   w.field("uss_bytes", p.uss_bytes);
   w.field("anon_huge_pages_bytes", p.anon_huge_pages_bytes);
   w.field("pss_sampled_at", p.pss_sampled_at);
+  w.field("smaps_age_seconds", p.smaps_age_seconds);
   w.field("open_fds", p.open_fds);
   w.field("max_fds", p.max_fds);
   write_rates(w, p.rates, "memory_bytes_per_second", true);

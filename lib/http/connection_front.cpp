@@ -20,10 +20,15 @@ constexpr auto kAcceptPause = std::chrono::milliseconds(100);  // after EMFILE a
 }  // namespace
 
 bool ConnectionFront::Loop::allowed(std::uint32_t peer) const {
-  if (allow.empty()) {
+  std::shared_ptr<const std::vector<Ipv4Cidr>> list;
+  {
+    const std::lock_guard lock(allow_mu);
+    list = allow;
+  }
+  if (list->empty()) {
     return true;
   }
-  for (const Ipv4Cidr& cidr : allow) {
+  for (const Ipv4Cidr& cidr : *list) {
     if (cidr.contains(peer)) {
       return true;
     }
@@ -173,7 +178,7 @@ Result<std::unique_ptr<ConnectionFront>> ConnectionFront::bind(const sockaddr_in
                                                                std::vector<Ipv4Cidr> allow) {
   auto loop = std::make_unique<Loop>();
   loop->limits = limits;
-  loop->allow = std::move(allow);
+  loop->allow = std::make_shared<const std::vector<Ipv4Cidr>>(std::move(allow));
   loop->epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
   loop->wake = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!loop->epoll.valid() || !loop->wake.valid()) {
@@ -194,6 +199,12 @@ Result<std::unique_ptr<ConnectionFront>> ConnectionFront::bind(const sockaddr_in
 }
 
 ConnectionFront::ConnectionFront(std::unique_ptr<Loop> loop) : loop_(std::move(loop)) {}
+
+void ConnectionFront::set_allow(std::vector<Ipv4Cidr> allow) {
+  auto next = std::make_shared<const std::vector<Ipv4Cidr>>(std::move(allow));
+  const std::lock_guard lock(loop_->allow_mu);
+  loop_->allow = std::move(next);
+}
 
 ConnectionFront::~ConnectionFront() {
   stop();

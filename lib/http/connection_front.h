@@ -65,6 +65,9 @@ class ConnectionFront {
 
   int port() const;
 
+  // Replaces the allow list (empty = everyone) for connections accepted from now on; any thread.
+  void set_allow(std::vector<Ipv4Cidr> allow);
+
   // The whole answer to request `id`; any thread. Empty bytes close the connection unanswered.
   // An answer for a connection that is gone is dropped.
   void respond(std::uint64_t id, std::string bytes);

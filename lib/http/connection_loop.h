@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -54,7 +55,9 @@ struct Connection {
 
 struct ConnectionFront::Loop {
   FrontLimits limits;
-  std::vector<Ipv4Cidr> allow;
+  // Replaced whole by set_allow() (any thread); the front thread reads a snapshot per accept.
+  mutable std::mutex allow_mu;
+  std::shared_ptr<const std::vector<Ipv4Cidr>> allow;  // guarded by allow_mu
   UniqueFd listener;
   UniqueFd epoll;
   UniqueFd wake;

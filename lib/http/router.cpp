@@ -125,6 +125,11 @@ Router::Router(const exporter::ReportBoard& board, const prometheus::Collectable
                std::function<Health()> health, std::unique_ptr<BasicAuth> auth)
     : board_(board), metrics_(metrics), health_(std::move(health)), auth_(std::move(auth)) {}
 
+void Router::set_auth(std::shared_ptr<BasicAuth> auth) {
+  const std::lock_guard lock(auth_mu_);
+  auth_ = std::move(auth);
+}
+
 Router::~Router() = default;
 
 std::string Router::answer(const Request& request) noexcept {
@@ -219,7 +224,12 @@ Response Router::process_page(std::string_view pid_text) {
 
 Response Router::route(const Request& req) {
   const std::string_view path = req.path;
-  if (auth_ && path != "/healthz" && !auth_->check(req.authorization, BasicAuth::Clock::now())) {
+  std::shared_ptr<BasicAuth> auth;
+  {
+    const std::lock_guard lock(auth_mu_);
+    auth = auth_;
+  }
+  if (auth && path != "/healthz" && !auth->check(req.authorization, BasicAuth::Clock::now())) {
     Response r = text_response(401, "unauthorized\n");
     r.headers.emplace_back("WWW-Authenticate", R"(Basic realm="leakwatch", charset="UTF-8")");
     return r;

@@ -60,6 +60,9 @@ class Router {
 
   std::uint64_t internal_errors() const { return internal_errors_.load(); }
 
+  // Replaces the authentication (null: none) for requests answered from now on; any thread.
+  void set_auth(std::shared_ptr<BasicAuth> auth);
+
  private:
   Response route(const Request& req);
   Response metrics_response();
@@ -78,7 +81,8 @@ class Router {
   const exporter::ReportBoard& board_;
   const prometheus::Collectable& metrics_;
   std::function<Health()> health_;
-  std::unique_ptr<BasicAuth> auth_;
+  mutable std::mutex auth_mu_;
+  std::shared_ptr<BasicAuth> auth_;  // guarded by auth_mu_; a request checks against one snapshot
   std::atomic<std::uint64_t> internal_errors_{0};
   std::mutex render_mu_;  // one render per report, however many scrapes wait for it
   std::shared_ptr<const RenderedMetrics> rendered_;  // guarded by render_mu_

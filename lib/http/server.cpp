@@ -34,6 +34,31 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
+Status HttpServer::update_access(const ServerOptions& options) {
+  std::vector<Ipv4Cidr> allow;
+  for (const std::string& entry : options.allow) {
+    auto cidr = parse_ipv4_cidr(entry);
+    if (!cidr) {
+      return cidr.error();
+    }
+    allow.push_back(*cidr);
+  }
+  std::shared_ptr<BasicAuth> auth;
+  if (!options.basic_auth_users.empty()) {
+    auto created = BasicAuth::create(options.basic_auth_users);
+    if (!created) {
+      return created.error();
+    }
+    auth = std::move(*created);
+  }
+  if (!impl_->front || !impl_->router) {
+    return Error{ErrorKind::kIo, "the HTTP server is stopped"};
+  }
+  impl_->router->set_auth(std::move(auth));
+  impl_->front->set_allow(std::move(allow));
+  return Ok{};
+}
+
 HttpServer::~HttpServer() {
   stop();
 }

@@ -82,6 +82,11 @@ class HttpServer {
   // thread, never from a handler callback.
   void stop();
 
+  // Applies a reloaded configuration's access rules, basic_auth_users and allow, atomically for
+  // every thread: validated first (a bad CIDR or hash changes nothing and is returned), then
+  // both swapped. The other options need a new server (a restart).
+  Status update_access(const ServerOptions& options);
+
   // Requests answered 500 because a handler threw (the daemon may export or log this).
   std::uint64_t internal_errors() const;
 

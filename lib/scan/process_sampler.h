@@ -86,6 +86,7 @@ class ProcessSampler {
   void set_cgroup_ns_root(std::optional<std::string> root) {
     options_.cgroup_ns_root = std::move(root);
   }
+  void set_limits_interval(std::chrono::milliseconds d) { options_.limits_interval = d; }
 
   // exe and cmdline of a process seen this scan (read on first sight when read_identity is on).
   struct Identity {

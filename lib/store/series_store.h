@@ -16,8 +16,11 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "model/snapshot.h"
 #include "store/compressed_series.h"
@@ -63,11 +66,14 @@ struct ProcessSeries {
   model::ProcessSample last;  // the latest sample (smaps only when read in that scan)
   std::optional<procfs::SmapsRollup> smaps;  // the latest smaps_rollup reading, kept across scans
   std::int64_t smaps_wall_ms = 0;
+  std::int64_t smaps_steady_ms = 0;  // when `smaps` was read (steady clock): its age
   CompressedSeries<kProcessChannels> series;
   std::uint64_t first_seq = 0;
   std::uint64_t last_seen_seq = 0;
   bool alive = true;
   std::int64_t died_steady_ms = 0;
+  // The smallest private bytes seen (not persisted): growth since then makes a series valuable.
+  std::uint64_t min_private_bytes = UINT64_MAX;
 };
 
 struct CgroupSeries {
@@ -85,6 +91,14 @@ struct SeriesStoreOptions {
   std::uint32_t max_series = 20000;
   std::uint32_t chunk_samples = 120;
   std::size_t max_label_bytes = 128;
+};
+
+// Why the store made room for a new series (leakwatch_store_evictions_total{reason}).
+struct EvictionCounts {
+  std::uint64_t exited = 0;   // an exited process's series, the longest dead first
+  std::uint64_t idle = 0;     // a live, unprotected process's series: small and flat first
+  std::uint64_t refused = 0;  // a new series not admitted: every held series was protected
+  std::uint64_t total() const { return exited + idle + refused; }
 };
 
 using ProcessMap = std::unordered_map<model::ProcessId, ProcessSeries, model::ProcessIdHash>;
@@ -117,8 +131,20 @@ class SeriesStore {
 
   std::size_t bytes() const;
   std::size_t series_count() const { return procs_.size() + cgroups_.size() + 1; }
-  std::uint64_t evictions() const { return evictions_; }
+  std::uint64_t evictions() const { return evictions_.total(); }
+  const EvictionCounts& eviction_counts() const { return evictions_; }
   const SeriesStoreOptions& options() const { return options_; }
+
+  // Applies reloaded options: retention (the time index keeps the newest scans that fit),
+  // interval, dead_grace and max_series apply from the next append(); the chunk size is kept
+  // (it shapes the stored chunks).
+  void set_options(const SeriesStoreOptions& options);
+
+  // The processes whose series are never evicted to make room (the caller's suspects, top-K and
+  // other tracked processes; the store sits below analysis and cannot judge). Series labelled
+  // `included` are protected too. Replaces the previous set; a changed set lets processes
+  // refused earlier try again.
+  void set_protected(std::vector<model::ProcessId> ids);
 
   static std::int64_t to_ms(model::SteadyTime t);
   static std::int64_t to_ms(model::WallTime t);
@@ -137,7 +163,11 @@ class SeriesStore {
   void expire_processes(std::uint64_t seq, std::int64_t now_ms);
   void append_cgroups(const model::Snapshot& snap, std::uint64_t seq, std::int64_t now_ms);
   void append_system(const model::Snapshot& snap, std::uint64_t seq);
-  bool make_room();
+  // At max_series: evicts the least valuable unprotected process series (exited ones first,
+  // then live ones small and flat). False (counted as refused) when every series is protected.
+  bool make_room(bool count_refusal);
+  void collect_victims();
+  bool is_protected(const ProcessSeries& s) const;
 
   SeriesStoreOptions options_;
   TimeIndex times_;
@@ -151,7 +181,22 @@ class SeriesStore {
   std::unordered_map<model::ProcessId, Excluded, model::ProcessIdHash> excluded_;
   CgroupMap cgroups_;
   CompressedSeries<kSystemChannels> system_;
-  std::uint64_t evictions_ = 0;
+  EvictionCounts evictions_;
+  std::unordered_set<model::ProcessId, model::ProcessIdHash> protected_;
+  // Processes without a series at the cap: refused (all protected) or displaced (evicted while
+  // alive), with the seq they were last seen. Not retried while the store stays full (a refused
+  // one also when the protected set changed), so a full store costs nothing per scan.
+  struct Refusal {
+    std::uint64_t seq = 0;
+    bool displaced = false;
+  };
+  std::unordered_map<model::ProcessId, Refusal, model::ProcessIdHash> refused_;
+  bool retry_refused_ = false;
+  std::size_t exited_evictable_ = 0;       // unprotected exited series after the last append
+  std::set<std::string> refused_cgroups_;  // cgroup keys refused (counted once each)
+  // Eviction candidates of this append, least valuable last (built once per append when needed).
+  std::vector<model::ProcessId> victims_;
+  bool victims_built_ = false;
 };
 
 }  // namespace lw::store

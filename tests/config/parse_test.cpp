@@ -188,7 +188,7 @@ TEST_CASE("parse_config: an unknown key is an error at its position, at any dept
         "limits_interval, identity_refresh_scans, kmsg");
   CHECK(error_of("scan:\n  smaps:\n    enabled: true\n    budgett: 1s\n") ==
         "leakwatch.yaml:4:5: scan.smaps.budgett: unknown key, allowed: enabled, min_interval, "
-        "max_rss, budget, top_k, force");
+        "max_age, max_rss, budget, top_k, force");
   CHECK(error_of("groups:\n  rules:\n    - match:\n        command: web\n      name: web\n") ==
         "leakwatch.yaml:4:9: groups.rules[0].match.command: unknown key, allowed: comm, exe, "
         "cmdline, cgroup");

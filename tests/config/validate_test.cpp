@@ -47,6 +47,18 @@ TEST_CASE("validate: errors from code name the key, without a position", "[confi
   CHECK(error_of(c) == "store.max_series: 0 is out of range, allowed: 10..1000000");
 }
 
+TEST_CASE("validate: scan.smaps.max_age is at least scan.smaps.min_interval", "[config]") {
+  Config c;
+  CHECK(c.scan.smaps.max_age == 15min);
+  c.scan.smaps.min_interval = 20min;
+  CHECK(error_of(c) ==
+        "scan.smaps.max_age: 15m is shorter than scan.smaps.min_interval (20m): every reading "
+        "would expire, allowed: at least scan.smaps.min_interval");
+  c = Config{};
+  c.scan.smaps.max_age = 0ms;
+  CHECK(error_of(c) == "scan.smaps.max_age: 0s is out of range, allowed: 1s..7d");
+}
+
 TEST_CASE("validate: web.listen is normalized to IPv4:PORT", "[config]") {
   const auto [in, out] = GENERATE(table<std::string, std::string>({
       {":9847", "0.0.0.0:9847"},

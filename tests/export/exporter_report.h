@@ -33,6 +33,7 @@ inline analysis::ProcessReport tracked_leaky_process() {
   p.pss_bytes = 720 * kMiB;
   p.uss_bytes = 705 * kMiB;
   p.anon_huge_pages_bytes = 4 * kMiB;
+  p.smaps_age_seconds = 42.5;
   p.open_fds = 12;
   p.max_fds = 1024;
   p.rates = {{"15m", 1000.0, std::nullopt}, {"1h", 2048.5, 0.25}, {"6h", std::nullopt, 0.0}};
@@ -179,6 +180,10 @@ inline analysis::SelfReport self_report() {
   s.smaps_skipped_denied = 0;
   s.store_bytes = 123456;
   s.store_series = 17;
+  s.store_evictions_exited = 5;
+  s.store_evictions_idle = 2;
+  s.store_evictions_refused = 1;
+  s.store_evictions = 8;
   s.cgroups_skipped = 8;
   s.config_last_reload_successful = false;
   return s;
@@ -195,6 +200,7 @@ inline analysis::Report exporter_report() {
                .processes = 3,
                .resident_bytes = 900 * kMiB,
                .pss_bytes = 720 * kMiB,
+               .pss_readings = 1,
                .swap_bytes = 10 * kMiB,
                .open_fds = 40,
                .leak_suspects = 1,
@@ -204,6 +210,7 @@ inline analysis::Report exporter_report() {
                .processes = 1,
                .resident_bytes = 3 * kMiB,
                .pss_bytes = std::nullopt,
+               .pss_readings = 0,
                .swap_bytes = 0,
                .open_fds = 0,
                .leak_suspects = 0,

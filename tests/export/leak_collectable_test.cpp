@@ -76,6 +76,24 @@ TEST_CASE("exporter: absent readings are absent, not 0", "[export]") {
   CHECK(find_sample(samples, "leakwatch_system_memory_pressure_waiting_seconds_total") == 0.5);
 }
 
+TEST_CASE("exporter: smaps freshness and store evictions are in /metrics", "[export]") {
+  lw::analysis::Report report = exporter_report();
+  auto samples = parse_exposition(exposition(report));
+  CHECK(find_sample(samples, "leakwatch_process_smaps_age_seconds", {{"pid", "4242"}}) == 42.5);
+  CHECK(find_sample(samples, "leakwatch_group_pss_readings", {{"group", "web&co"}}) == 1.0);
+  CHECK(find_sample(samples, "leakwatch_group_pss_readings", {{"group", "sparse"}}) == 0.0);
+  CHECK(find_sample(samples, "leakwatch_store_evictions_total", {{"reason", "exited"}}) == 5.0);
+  CHECK(find_sample(samples, "leakwatch_store_evictions_total", {{"reason", "idle"}}) == 2.0);
+  CHECK(find_sample(samples, "leakwatch_store_evictions_total", {{"reason", "refused"}}) == 1.0);
+
+  // A dropped (too old) reading: no age, no PSS, not a stale value passed off as current.
+  report.processes[0].smaps_age_seconds.reset();
+  report.processes[0].pss_bytes.reset();
+  samples = parse_exposition(exposition(report));
+  CHECK_FALSE(find_sample(samples, "leakwatch_process_smaps_age_seconds", {{"pid", "4242"}}));
+  CHECK_FALSE(find_sample(samples, "leakwatch_process_pss_bytes", {{"pid", "4242"}}));
+}
+
 TEST_CASE("exporter: the daemon's self-cost: four phase counters, CPU absent when unread",
           "[export]") {
   lw::analysis::Report report = exporter_report();

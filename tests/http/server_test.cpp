@@ -441,6 +441,41 @@ TEST_CASE("server: the allow list drops peers outside it", "[http][server]") {
   }
 }
 
+TEST_CASE("server: update_access swaps the users and the allow list for every thread",
+          "[http][server][auth]") {
+  ServerOptions options;
+  options.basic_auth_users = {{"alice", lw::testing::kAliceHash}};
+  Fixture f(options);
+  const auto status = [&](std::string_view user, std::string_view password) {
+    return must(http_get(f.port, "/metrics", {{"Authorization", basic(user, password)}})).status;
+  };
+  CHECK(status("alice", lw::testing::kAlicePassword) == 200);
+
+  // Rotated: alice's new hash is bob's; her old password is refused at once (not cached).
+  options.basic_auth_users = {{"alice", lw::testing::kBobHash}};
+  REQUIRE(f.server->update_access(options));
+  CHECK(status("alice", lw::testing::kAlicePassword) == 401);
+  CHECK(status("alice", lw::testing::kBobPassword) == 200);
+
+  // A bad entry changes nothing: the error comes back and the running rules stay.
+  ServerOptions bad = options;
+  bad.basic_auth_users = {{"alice", "not-a-hash"}};
+  CHECK_FALSE(f.server->update_access(bad));
+  bad = options;
+  bad.allow = {"10.0.0.0/33"};
+  CHECK_FALSE(f.server->update_access(bad));
+  CHECK(status("alice", lw::testing::kBobPassword) == 200);
+
+  // The allow list: loopback dropped, then allowed again; no users: no authentication.
+  options.allow = {"10.0.0.0/8"};
+  REQUIRE(f.server->update_access(options));
+  CHECK_FALSE(http_get(f.port, "/healthz").has_value());
+  options.allow = {};
+  options.basic_auth_users = {};
+  REQUIRE(f.server->update_access(options));
+  CHECK(must(http_get(f.port, "/metrics")).status == 200);
+}
+
 TEST_CASE("server: an exception in Collect() is a 500 and the server keeps serving",
           "[http][server]") {
   ThrowingCollectable throwing;
