@@ -110,8 +110,8 @@ TEST_CASE("identity: a process whose main thread exited is sampled through a liv
       [&] {
         rss = find_sample(d.scrape(), "leakwatch_process_resident_bytes",
                           {{"pid", std::to_string(c.pid())}});
-        return rss.has_value();
+        // A report from a scan taken while the thread was still touching its memory shows less.
+        return rss.value_or(0) >= kBaseMiB * (1 << 20);
       },
       10s, 100ms));
-  CHECK(rss.value_or(0) >= kBaseMiB * (1 << 20));
 }
