@@ -132,7 +132,10 @@ Status App::start() {
     return opened;
   }
   spdlog::info("memory cgroups: {} layout; kernel log: {}", cycle_->cgroup_layout_name(),
-               cycle_->kmsg_open() ? "readable" : "unreadable (OOM kills counted from counters)");
+               cycle_->kmsg_open() ? std::string("readable")
+               : cycle_->kmsg_error().empty()
+                   ? std::string("not read (scan.kmsg is off)")
+                   : "unreadable (" + cycle_->kmsg_error() + "; OOM kills counted from counters)");
   persistence_ = std::make_unique<Persistence>(cfg_);
   persistence_->restore(cycle_->mutable_store(), cycle_->mutable_verdicts());
   auto server = http::HttpServer::start(server_options(cfg_), board_, collectable_,
@@ -200,6 +203,8 @@ void App::scan_loop(const std::stop_token& stop) {
       }
       cycle_->self().config_last_reload_successful = reload_ok_;
     }
+    cycle_->self().state_save_failures = persistence_->save_failures();
+    cycle_->self().state_restore_discarded = persistence_->restore_discarded();
     std::vector<analysis::OomEvent> events;
     // Publishing is the cycle's last phase: its cost is part of the scan's.
     const auto publish = [&](const std::shared_ptr<const analysis::Report>& report) {

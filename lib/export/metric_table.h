@@ -90,6 +90,9 @@ enum class Metric {
   kStoreBytes,
   kStoreSeries,
   kCgroupsSkipped,
+  kStateSaveFailuresTotal,
+  kStateRestoreDiscardedTotal,
+  kInternalEntries,
   kConfigLastReloadSuccessful,
 };
 
