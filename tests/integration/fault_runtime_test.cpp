@@ -205,3 +205,39 @@ TEST_CASE("fault: the kernel log is unreadable", "[integration][fault]") {
     CHECK(count_lines(d.process().output(), "warning") == 0);
   }
 }
+
+TEST_CASE("fault: the kernel log returns EPIPE (records overwritten)", "[integration][fault]") {
+  FakeRoot tmp;
+  tmp.file("kmsg", "");
+  const std::string kmsg = (tmp / "kmsg").string();
+  // The shim (kmsg_fault_shim.cpp) makes every second read of this file fail with EPIPE and the
+  // others return one record each, as /dev/kmsg does.
+  const std::vector<std::string> launcher{
+      "/usr/bin/env", std::string("LD_PRELOAD=") + LW_KMSG_FAULT_SHIM, "LW_KMSG_FAULT_PATH=" + kmsg,
+      "LW_KMSG_FAULT_EVERY=2", "ASAN_OPTIONS=verify_asan_link_order=0"};
+  Daemon d(fault_config(tmp / "state", "  kmsg: " + kmsg + "\n"), {}, launcher);
+  REQUIRE(d.wait_scans(2, 20s));
+  {
+    std::ofstream out(kmsg, std::ios::app);
+    for (int i = 0; i < 4; ++i) {
+      out << "6,4100" << i << ",88000000000" << i << ",-;an ordinary kernel line " << i << "\n";
+    }
+    out << "3,41009,880000000900,-;Out of memory: Killed process 5152 (lw-epipe) "
+           "total-vm:3145728kB, anon-rss:1572864kB, file-rss:65536kB, shmem-rss:16384kB, "
+           "UID:1000 pgtables:4096kB oom_score_adj:100\n";
+  }
+  // The reader counts each EPIPE and reads on: the kill behind the overwritten records arrives.
+  CHECK(wait_until(
+      [&] {
+        const auto body = d.get("/api/v1/oom-kills");
+        return body && body->find("lw-epipe") != std::string::npos;
+      },
+      20s));
+  CHECK(wait_metric(d, "leakwatch_scan_errors_total", {{"reason", "kmsg"}}, 3));
+  CHECK(serving(d));
+  CHECK(still_scanning(d));
+  d.process().drain();
+  INFO(d.process().output());
+  CHECK(count_lines(d.process().output(), "kernel log: readable") == 1);
+  stop_cleanly(d);
+}
