@@ -134,10 +134,12 @@ TEST_CASE("fault: the wall clock stepped an hour forward, then back", "[integrat
     REQUIRE(d.wait_scans(3, 20s));
     for (const auto& [step, expected] : {std::pair{"+3600", 3600.0}, std::pair{"-3600", -3600.0}}) {
       INFO("step " << step);
+      const double shift =
+          expected;  // a structured binding cannot be captured before C++20's P1091
       std::ofstream(offset, std::ios::trunc) << step << "\n";
       // The daemon's clock moved (so the fault is real) ...
-      REQUIRE(wait_until([&] { return std::abs(newest_point(d) - (wall_now() + expected)) < 600; },
-                         20s));
+      REQUIRE(
+          wait_until([&] { return std::abs(newest_point(d) - (wall_now() + shift)) < 600; }, 20s));
       // ... and it goes on serving and scanning, its process list intact.
       CHECK(serving(d));
       CHECK(still_scanning(d));

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/wait.h>
@@ -33,7 +34,7 @@ constexpr const char* kCannotSave = "cannot save history snapshot";
 // A tmpfs mounted over `dir` for the case's lifetime (root only; host-mutating).
 class TmpfsMount {
  public:
-  TmpfsMount(const fs::path& dir, const std::string& size) : dir_(dir) {
+  TmpfsMount(fs::path dir, const std::string& size) : dir_(std::move(dir)) {
     const auto [rc, out] = run_command("mount -t tmpfs -o size=" + size +
                                        ",mode=0750 lw-fault-tmpfs " + dir_.string());
     ok_ = rc == 0;
@@ -90,7 +91,7 @@ bool from_another_machine(std::string& file) {
     if (pos >= file.size() || static_cast<unsigned char>(file[pos]) >= 0x80) {
       return false;  // not the short varint length an id has
     }
-    const auto len = static_cast<std::size_t>(file[pos]);
+    const auto len = static_cast<std::size_t>(static_cast<unsigned char>(file[pos]));
     if (len == 0 || pos + 1 + len > file.size()) {
       return false;  // the id is unknown here: nothing to compare
     }
@@ -166,7 +167,7 @@ TEST_CASE("fault: a full state directory", "[integration][fault][host_mutating]"
   {
     // Fill every free byte: the next write of the snapshot gets ENOSPC.
     std::ofstream out(filler, std::ios::binary);
-    const std::string block(64 * 1024, 'x');
+    const std::string block(std::size_t{64} * 1024, 'x');
     while (out.write(block.data(), static_cast<std::streamsize>(block.size()))) {
     }
   }
@@ -269,7 +270,7 @@ TEST_CASE("fault: a damaged or foreign snapshot is discarded, counted and kept a
 
 TEST_CASE("fault: SIGKILL in the middle of snapshot writes, again and again",
           "[integration][fault]") {
-  const char* env = std::getenv("LW_FAULT_KILLS");
+  const char* env = std::getenv("LW_FAULT_KILLS");  // NOLINT(concurrency-mt-unsafe)
   const int kills = env != nullptr ? std::atoi(env) : 50;
   FakeRoot tmp;
   const fs::path state = tmp / "state";

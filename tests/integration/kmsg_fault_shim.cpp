@@ -41,11 +41,11 @@ extern "C" int openat(int dirfd, const char* path, int flags, ...) {
   if ((flags & (O_CREAT | O_TMPFILE)) != 0) {
     va_list ap;
     va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
+    mode = va_arg(ap, mode_t);  // NOLINT(clang-analyzer-valist.Uninitialized): va_start above
     va_end(ap);
   }
   const int fd = real(dirfd, path, flags, mode);
-  const char* target = std::getenv("LW_KMSG_FAULT_PATH");
+  const char* target = std::getenv("LW_KMSG_FAULT_PATH");  // NOLINT(concurrency-mt-unsafe)
   if (fd >= 0 && target != nullptr && std::strcmp(path, target) == 0) {
     g_fd = fd;
   }
@@ -57,7 +57,7 @@ extern "C" ssize_t read(int fd, void* buf, size_t n) {
   if (fd < 0 || fd != g_fd.load()) {
     return real(fd, buf, n);
   }
-  const char* every_env = std::getenv("LW_KMSG_FAULT_EVERY");
+  const char* every_env = std::getenv("LW_KMSG_FAULT_EVERY");  // NOLINT(concurrency-mt-unsafe)
   const long every = every_env != nullptr ? std::atol(every_env) : 2;
   if (every > 0 && ++g_reads % static_cast<unsigned long>(every) == 0) {
     errno = EPIPE;
