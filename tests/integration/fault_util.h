@@ -71,12 +71,14 @@ inline bool wait_metric(Daemon& d, const std::string& name,
   return wait_until([&] { return metric(d, name, labels).value_or(-1) >= n; }, timeout);
 }
 
-// The number of unfinished snapshot temp files (history.snap.tmp.<pid>) in dir.
-inline std::size_t temp_files(const std::filesystem::path& dir) {
+// The number of unfinished snapshot temp files (history.snap.tmp.<pid>) in dir, but `except`.
+inline std::size_t temp_files(const std::filesystem::path& dir,
+                              const std::filesystem::path& except = {}) {
   std::size_t n = 0;
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    n += it->path().filename().string().starts_with("history.snap.tmp.") ? 1 : 0;
+    const std::string name = it->path().filename().string();
+    n += name.starts_with("history.snap.tmp.") && it->path() != except ? 1 : 0;
   }
   return n;
 }
