@@ -152,7 +152,10 @@ Status App::start() {
     return opened;
   }
   spdlog::info("memory cgroups: {} layout; kernel log: {}", cycle_->cgroup_layout_name(),
-               cycle_->kmsg_open() ? "readable" : "unreadable (OOM kills counted from counters)");
+               cycle_->kmsg_open() ? std::string("readable")
+               : cycle_->kmsg_error().empty()
+                   ? std::string("not read (scan.kmsg is off)")
+                   : "unreadable (" + cycle_->kmsg_error() + "; OOM kills counted from counters)");
   log_cgroup_namespace(cycle_->cgroup_sampler().cgroup_namespace());
   if (const auto bad = cycle_->cgroup_sampler().mountinfo_malformed_lines(); bad > 0) {
     spdlog::warn("{} malformed line(s) in {}/self/mountinfo, skipping them (first: '{}')", bad,
@@ -205,6 +208,21 @@ void release_free_memory(std::chrono::steady_clock::time_point& last) {
 
 }  // namespace
 
+// The scanner thread applies a reloaded configuration between scans (mu_ held).
+void App::apply_pending_config() {
+  if (!pending_cfg_) {
+    return;
+  }
+  if (pending_cfg_->paths.state_dir != cfg_.paths.state_dir) {
+    persistence_ = std::make_unique<Persistence>(*pending_cfg_);  // snapshots go there now
+  }
+  cycle_->reconfigure(*pending_cfg_);
+  cfg_ = *pending_cfg_;
+  interval_ms_ = cfg_.scan.interval.count();
+  pending_cfg_.reset();
+  sd_notify(0, "READY=1");
+}
+
 void App::scan_loop(const std::stop_token& stop) {
   std::uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
@@ -216,18 +234,11 @@ void App::scan_loop(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     {
       std::unique_lock lock(mu_);
-      if (pending_cfg_) {
-        if (pending_cfg_->paths.state_dir != cfg_.paths.state_dir) {
-          persistence_ = std::make_unique<Persistence>(*pending_cfg_);  // snapshots go there now
-        }
-        cycle_->reconfigure(*pending_cfg_);
-        cfg_ = *pending_cfg_;
-        interval_ms_ = cfg_.scan.interval.count();
-        pending_cfg_.reset();
-        sd_notify(0, "READY=1");
-      }
+      apply_pending_config();
       cycle_->self().config_last_reload_successful = reload_ok_;
     }
+    cycle_->self().state_save_failures = persistence_->save_failures();
+    cycle_->self().state_restore_discarded = persistence_->restore_discarded();
     std::vector<analysis::OomEvent> events;
     // Publishing is the cycle's last phase: its cost is part of the scan's.
     const auto publish = [&](const std::shared_ptr<const analysis::Report>& report) {
@@ -266,7 +277,10 @@ void App::scan_loop(const std::stop_token& stop) {
       }
       std::unique_lock lock(mu_);
       cv_.wait_until(lock, stop, wake, [this] { return pending_cfg_.has_value(); });
-      if (pending_cfg_ || std::chrono::steady_clock::now() >= next) {
+      // A reload applies now and the next scan keeps its time: a storm of SIGHUPs neither scans
+      // once per signal nor pushes the schedule into the future.
+      apply_pending_config();
+      if (std::chrono::steady_clock::now() >= next) {
         break;
       }
     }

@@ -35,6 +35,7 @@ class App {
 
  private:
   void scan_loop(const std::stop_token& stop);
+  void apply_pending_config();
   void reload();
   http::Health health() const;
   config::Config apply_overrides(config::Config cfg) const;

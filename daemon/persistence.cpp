@@ -1,12 +1,15 @@
 #include "daemon/persistence.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string_view>
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analysis/verdict_snapshot.h"
 #include "base/fd.h"
@@ -59,6 +62,67 @@ std::string read_boot_id(const std::string& procfs) {
   return text ? std::string(text::trim(*text)) : std::string();
 }
 
+// systemd's machine id (machine-id(5)); "" when neither file is readable.
+std::string read_machine_id() {
+  std::string buf;
+  for (const char* path : {"/etc/machine-id", "/var/lib/dbus/machine-id"}) {
+    auto text = read_all_at(AT_FDCWD, path, buf, 256);
+    if (text && !text::trim(*text).empty()) {
+      return std::string(text::trim(*text));
+    }
+  }
+  return {};
+}
+
+// The reason label of a failed write, from its errno text (lw::Error keeps the text, not errno).
+std::string save_reason(std::string_view detail) {
+  const auto has = [detail](std::string_view s) { return detail.find(s) != std::string::npos; };
+  if (has("Read-only file system")) {
+    return "read_only";
+  }
+  if (has("No space left") || has("Disk quota")) {
+    return "no_space";
+  }
+  if (has("No such file") || has("Not a directory")) {
+    return "missing";
+  }
+  if (has("Permission denied") || has("Operation not permitted")) {
+    return "denied";
+  }
+  return "io";
+}
+
+// The reason label of a discarded snapshot, from restore_store()'s detail.
+std::string discard_reason(std::string_view detail) {
+  const auto has = [detail](std::string_view s) { return detail.find(s) != std::string::npos; };
+  if (has(store::kForeignMachineDetail)) {
+    return "foreign_machine";
+  }
+  if (has("foreign version")) {
+    return "version";
+  }
+  if (has("truncated")) {
+    return "truncated";
+  }
+  return "corrupt";
+}
+
+// Removes the temp files of writes that never finished (a daemon killed mid-write leaves
+// history.snap.tmp.<pid>, as large as a snapshot): without this, every such crash would leave
+// one more in the state directory. Returns how many were removed.
+std::size_t remove_stale_temp_files(const std::string& dir) {
+  const std::string prefix = std::string(kFileName) + ".tmp.";
+  std::error_code ec;
+  std::size_t removed = 0;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.starts_with(prefix) && ::unlink(it->path().c_str()) == 0) {
+      ++removed;
+    }
+  }
+  return removed;
+}
+
 // Whether the process (pid, starttime) exists now: its stat parses and has that start time, and
 // it is not a zombie (whose memory readings are gone).
 bool still_running(const std::string& procfs, const model::ProcessId& id, std::string& buf) {
@@ -91,15 +155,28 @@ Persistence::Persistence(const config::Config& cfg)
       path_(cfg.paths.state_dir + "/" + kFileName),
       procfs_(cfg.paths.procfs),
       boot_id_(read_boot_id(cfg.paths.procfs)),
-      last_save_(Clock::now()) {}
+      machine_id_(read_machine_id()),
+      last_save_(Clock::now()) {
+  for (const char* r : {"read_only", "no_space", "missing", "denied", "memory", "io"}) {
+    save_failures_[r] = 0;
+  }
+  for (const char* r : {"unreadable", "corrupt", "truncated", "version", "foreign_machine"}) {
+    restore_discarded_[r] = 0;
+  }
+}
 
 void Persistence::restore(store::SeriesStore& history, analysis::VerdictState& verdicts) {
   const auto t0 = Clock::now();
+  if (const std::size_t stale = remove_stale_temp_files(state_dir_); stale > 0) {
+    spdlog::info("removed {} unfinished snapshot temp file(s) from {} (a write was interrupted)",
+                 stale, state_dir_);
+  }
   auto bytes = store::read_file(path_, kMaxSnapshotBytes);
   if (!bytes) {
     if (bytes.error().kind != ErrorKind::kGone) {  // missing: first start, nothing to say
       spdlog::warn("cannot read snapshot {}: {}; starting with an empty history", path_,
                    bytes.error().detail);
+      ++restore_discarded_["unreadable"];
     }
     return;
   }
@@ -110,9 +187,13 @@ void Persistence::restore(store::SeriesStore& history, analysis::VerdictState& v
   std::string annotations;
   const Status st = store::restore_store(history, *bytes, ms_since_epoch(Clock::now()),
                                          ms_since_epoch(std::chrono::system_clock::now()), running,
-                                         boot_id_, &annotations);
+                                         boot_id_, &annotations, machine_id_);
   if (!st) {
-    spdlog::warn("discarding snapshot {}: {}", path_, st.error().detail);
+    ++restore_discarded_[discard_reason(st.error().detail)];
+    const std::string aside = path_ + ".discarded";
+    const bool moved = ::rename(path_.c_str(), aside.c_str()) == 0;
+    spdlog::warn("discarding snapshot {}: {}; {}; starting with an empty history", path_,
+                 st.error().detail, moved ? "moved aside to " + aside : "left in place");
     return;
   }
   if (const Status vs = analysis::restore_verdicts(verdicts, annotations, history); !vs) {
@@ -150,17 +231,21 @@ bool Persistence::write(const store::SeriesStore& history, const analysis::Verdi
                         bool shutdown) {
   const auto t0 = Clock::now();
   if (const Status dir = make_dirs(state_dir_); !dir) {
+    ++save_failures_[save_reason(dir.error().detail)];
     report_failure("mkdir", dir.error().detail, shutdown);
     return false;
   }
   std::string bytes;
   try {
-    bytes = store::serialize_store(history, boot_id_, analysis::serialize_verdicts(verdicts));
+    bytes = store::serialize_store(history, boot_id_, analysis::serialize_verdicts(verdicts),
+                                   machine_id_);
   } catch (const std::exception& e) {  // bad_alloc: the one thing that can throw here
+    ++save_failures_["memory"];
     report_failure("serialize", e.what(), shutdown);
     return false;
   }
   if (const Status st = store::write_file_atomically(path_, bytes); !st) {
+    ++save_failures_[save_reason(st.error().detail)];
     report_failure(failure_kind(st.error().detail), st.error().detail, shutdown);
     return false;
   }

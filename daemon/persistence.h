@@ -6,7 +6,9 @@
 // file is silent, a bad one is discarded with one warning, a failed write is logged (once per
 // kind of failure per hour, always at shutdown) and the daemon carries on. The calls run on one
 // thread at a time (start, then the scan thread, then the main thread after joining it), as the
-// store requires. The file holds the store and, as its annotations section, the verdict state.
+// store requires. The file holds the store and, as its annotations section, the verdict state,
+// and the writer's boot id and machine id: a snapshot from another machine is discarded. A
+// discarded file is moved aside to <path>.discarded (the last one only), never silently lost.
 
 #include <chrono>
 #include <cstdint>
@@ -26,6 +28,15 @@ class Persistence {
   explicit Persistence(const config::Config& cfg);
 
   const std::string& path() const { return path_; }
+
+  // Failed writes since the start by reason (read_only, no_space, missing, denied, memory, io)
+  // and snapshots discarded at start by reason (unreadable, corrupt, truncated, version,
+  // foreign_machine): every reason is present, from 0. leakwatch_state_save_failures_total and
+  // leakwatch_state_restore_discarded_total.
+  const std::map<std::string, std::uint64_t>& save_failures() const { return save_failures_; }
+  const std::map<std::string, std::uint64_t>& restore_discarded() const {
+    return restore_discarded_;
+  }
 
   // Replaces the store and the verdicts with the snapshot, if there is a usable one, and logs one
   // line. Processes whose (pid, starttime) is gone from procfs (or that ran in another boot) come
@@ -49,9 +60,12 @@ class Persistence {
   std::string path_;
   std::string procfs_;
   std::string boot_id_;
+  std::string machine_id_;
   Clock::time_point last_save_;
   std::map<std::string, Clock::time_point> last_warned_;  // failure kind -> last warning
   std::uint64_t failures_ = 0;                            // failed writes since the last good one
+  std::map<std::string, std::uint64_t> save_failures_;
+  std::map<std::string, std::uint64_t> restore_discarded_;
 };
 
 }  // namespace lw::daemon

@@ -80,7 +80,12 @@ Status ScanCycle::open() {
   self_.errors_mountinfo = cgroups_.mountinfo_malformed_lines();
   processes_.set_cgroup_ns_root(cgroups_.cgroup_namespace().root);
   if (cfg_.scan.kmsg) {
-    (void)kmsg_.open();  // unreadable: kills are still counted from the counters
+    // Unreadable: kills are still counted from the counters. Counted once as a kmsg error, so
+    // the degraded mode shows in leakwatch_scan_errors_total as well as in the start-up line.
+    if (const Status k = kmsg_.open(); !k) {
+      kmsg_error_ = k.error().detail;
+      ++self_.errors_kmsg;
+    }
   }
   return Ok{};
 }
@@ -162,6 +167,21 @@ void ScanCycle::record_cost(const model::ScanStats& s) {
   self_.daemon_cpu_seconds_total = process_cpu_seconds();
 }
 
+void ScanCycle::record_entries() {
+  const auto n = [](std::size_t v) { return static_cast<std::uint64_t>(v); };
+  const analysis::VerdictState& v = builder_.verdicts();
+  self_.internal_entries = {
+      {"pid_cache", n(processes_.cached_processes())},
+      {"store_processes", n(store_.processes().size())},
+      {"store_cgroups", n(store_.cgroups().size())},
+      {"verdict_processes", n(v.processes.size())},
+      {"verdict_cgroups", n(v.cgroups.size())},
+      {"oom_events", n(builder_.ooms().events().size())},
+      {"oom_counters", n(builder_.ooms().kills_by_group().size())},
+      {"kmsg_pending", n(kmsg_.pending())},
+  };
+}
+
 void ScanCycle::sample(model::SteadyTime now, model::WallTime wall) {
   snap_.taken_at = now;
   snap_.wall_time = wall;
@@ -200,6 +220,7 @@ std::shared_ptr<const analysis::Report> ScanCycle::run(model::SteadyTime now, mo
   accumulate(snap_.stats);
   last_stats_ = snap_.stats;  // the publisher logs this scan's errors
   self_.last_scan_wall_seconds = std::chrono::duration<double>(wall.time_since_epoch()).count();
+  record_entries();
   auto report = builder_.build(store_, snap_, self_, cgroup_layout_name(), new_events);
   protect_tracked(*report);
   clock.lap(model::ScanPhase::kAnalysis, snap_.stats);

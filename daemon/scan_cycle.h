@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "analysis/report.h"
@@ -31,6 +32,8 @@ class ScanCycle {
   std::string cgroup_layout_name() const;
   bool kmsg_open() const { return kmsg_.is_open(); }
   const scan::CgroupSampler& cgroup_sampler() const { return cgroups_; }
+  // Why the kernel log could not be opened ("" when it was, or is not read).
+  const std::string& kmsg_error() const { return kmsg_error_; }
 
   // Applies a reloaded configuration (history is kept; a changed retention applies from now on).
   void reconfigure(const config::Config& cfg);
@@ -58,6 +61,8 @@ class ScanCycle {
   void accumulate(const model::ScanStats& s);
   void record_cost(const model::ScanStats& s);
   void protect_tracked(const analysis::Report& report);
+  // The sizes of the long-lived maps, for leakwatch_internal_entries.
+  void record_entries();
 
   config::Config cfg_;
   scan::ProcessSampler processes_;
@@ -70,6 +75,7 @@ class ScanCycle {
   analysis::SelfReport self_;
   model::ScanStats last_stats_;
   model::Snapshot snap_;
+  std::string kmsg_error_;
 };
 
 }  // namespace lw::daemon

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/snapshot.h"
@@ -242,6 +243,11 @@ struct SelfReport {
   std::uint64_t store_evictions_exited = 0, store_evictions_idle = 0, store_evictions_refused = 0;
   std::uint64_t cgroups_skipped = 0;  // not exported (cardinality bound)
   bool config_last_reload_successful = true;
+  // Failed history snapshot writes and discarded snapshots by reason (daemon/persistence.h).
+  std::map<std::string, std::uint64_t> state_save_failures;
+  std::map<std::string, std::uint64_t> state_restore_discarded;
+  // Entries in the daemon's long-lived maps, by map name: flat on a steady host.
+  std::vector<std::pair<std::string, std::uint64_t>> internal_entries;
   double last_scan_wall_seconds = 0;
   double scan_interval_seconds = 10;
 };

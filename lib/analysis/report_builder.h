@@ -45,6 +45,7 @@ class ReportBuilder {
   // The verdict state, for persistence (verdict_snapshot.h).
   VerdictState& verdicts() { return verdicts_; }
   const VerdictState& verdicts() const { return verdicts_; }
+  const OomTracker& ooms() const { return ooms_; }
 
  private:
   void analyse_processes(const store::SeriesStore& store, const model::Snapshot& snap,

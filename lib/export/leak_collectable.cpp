@@ -235,6 +235,15 @@ void add_self_families(FamilyBuilder& b, const analysis::Report& r) {
     b.add(M::kStoreEvictionsTotal, {reason}, count(n));
   }
   b.add(M::kCgroupsSkipped, {}, count(s.cgroups_skipped));
+  for (const auto& [reason, n] : s.state_save_failures) {
+    b.add(M::kStateSaveFailuresTotal, {reason}, count(n));
+  }
+  for (const auto& [reason, n] : s.state_restore_discarded) {
+    b.add(M::kStateRestoreDiscardedTotal, {reason}, count(n));
+  }
+  for (const auto& [map, n] : s.internal_entries) {
+    b.add(M::kInternalEntries, {map}, count(n));
+  }
   b.add(M::kConfigLastReloadSuccessful, {}, s.config_last_reload_successful ? 1.0 : 0.0);
 }
 

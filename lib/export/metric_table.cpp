@@ -33,6 +33,7 @@ constexpr auto kLayoutLabels = std::to_array<LabelSpec>({{"layout"}});
 constexpr auto kVersionLabels = std::to_array<LabelSpec>({{"version"}});
 constexpr auto kReasonLabels = std::to_array<LabelSpec>({{"reason"}});
 constexpr auto kPhaseLabels = std::to_array<LabelSpec>({{"phase"}});
+constexpr auto kMapLabels = std::to_array<LabelSpec>({{"map"}});
 
 using M = Metric;
 
@@ -245,6 +246,17 @@ constexpr std::array<MetricSpec, kMetricCount> kTable = {{
      kReasonLabels},
     {M::kCgroupsSkipped, "leakwatch_cgroups_skipped", kGauge,
      "Memory cgroups sampled but not exported (depth, filters, max_exported)", kNoLabels},
+    {M::kStateSaveFailuresTotal, "leakwatch_state_save_failures_total", kCounter,
+     "History snapshot writes that failed, by reason: read_only, no_space, missing, denied, "
+     "memory, io",
+     kReasonLabels},
+    {M::kStateRestoreDiscardedTotal, "leakwatch_state_restore_discarded_total", kCounter,
+     "History snapshots discarded at start, by reason: unreadable, corrupt, truncated, version, "
+     "foreign_machine",
+     kReasonLabels},
+    {M::kInternalEntries, "leakwatch_internal_entries", kGauge,
+     "Entries in the daemon's long-lived maps, by map; flat on a host with a steady population",
+     kMapLabels},
     {M::kConfigLastReloadSuccessful, "leakwatch_config_last_reload_successful", kGauge,
      "1 when the last configuration (re)load succeeded, else 0", kNoLabels},
 }};

@@ -93,6 +93,9 @@ enum class Metric {
   kStoreSeries,
   kStoreEvictionsTotal,
   kCgroupsSkipped,
+  kStateSaveFailuresTotal,
+  kStateRestoreDiscardedTotal,
+  kInternalEntries,
   kConfigLastReloadSuccessful,
 };
 

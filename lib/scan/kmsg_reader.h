@@ -77,6 +77,8 @@ class KmsgReader {
   std::vector<procfs::OomLine> poll(std::uint64_t& errors);
 
   bool is_open() const { return fd_.valid(); }
+  // OOM line halves waiting for their partner (bounded by OomMerger::kMaxPending).
+  std::size_t pending() const { return merger_.pending(); }
   std::uint64_t non_kernel_oom_lines() const { return merger_.non_kernel_oom_lines(); }
 
  private:

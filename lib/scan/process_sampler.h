@@ -94,6 +94,8 @@ class ProcessSampler {
     std::string cmdline;  // NUL separators replaced by spaces
   };
   const Identity* identity(const model::ProcessId& id) const;
+  // Entries of the per-process cache (cgroup, unit, identity, limits): leakwatch_internal_entries.
+  std::size_t cached_processes() const { return cache_.size(); }
 
  private:
   struct Cached {

@@ -244,6 +244,15 @@ bool series_within(const CompressedSeries<N>& s, const TimeIndex& times) {
   return !last || *last <= times.newest_seq();
 }
 
+// An id from the file, fit for a log line: printable ASCII only, at most 64 characters.
+std::string printable_id(std::string_view id) {
+  std::string out;
+  for (const char c : id.substr(0, 64)) {
+    out.push_back(c > ' ' && c < 0x7f ? c : '?');
+  }
+  return out;
+}
+
 Error bad(const std::string& what) {
   return malformed("history snapshot: " + what);
 }
@@ -251,7 +260,7 @@ Error bad(const std::string& what) {
 }  // namespace
 
 std::string serialize_store(const SeriesStore& history, std::string_view boot_id,
-                            std::string_view annotations) {
+                            std::string_view annotations, std::string_view machine_id) {
   // Written after room for the header and sealed in place, into a buffer reserved once: no
   // doubling reallocations and no copy, so saving costs the snapshot's size once, not three times.
   std::string out;
@@ -259,6 +268,7 @@ std::string serialize_store(const SeriesStore& history, std::string_view boot_id
               64 * (history.processes().size() + history.cgroups().size()));
   out.append(kSnapshotHeaderBytes, '\0');
   varint::put_bytes(out, boot_id);
+  varint::put_bytes(out, machine_id);
   history.times().serialize(out);
   history.system().serialize(out);
 
@@ -286,7 +296,8 @@ std::string serialize_store(const SeriesStore& history, std::string_view boot_id
 
 Status restore_store(SeriesStore& history, std::string_view file_bytes, std::int64_t now_steady_ms,
                      std::int64_t now_wall_ms, const StillRunning& still_running,
-                     std::string_view boot_id, std::string* annotations) {
+                     std::string_view boot_id, std::string* annotations,
+                     std::string_view machine_id) {
   const auto payload = open_snapshot(file_bytes, kStoreFormatVersion);
   if (!payload) {
     return payload.error();
@@ -294,6 +305,11 @@ Status restore_store(SeriesStore& history, std::string_view file_bytes, std::int
   const SeriesStoreOptions& options = history.options();
   PayloadReader r(*payload);
   const std::string stored_boot(r.bytes());
+  const std::string stored_machine(r.bytes());
+  if (r.ok() && !stored_machine.empty() && !machine_id.empty() && stored_machine != machine_id) {
+    return bad(std::string(kForeignMachineDetail) + " (machine id " + printable_id(stored_machine) +
+               ", this machine " + printable_id(machine_id) + "), never merged");
+  }
   TimeIndex times = r.time_index(history.times().capacity());
   auto system = r.series<kSystemChannels>();
   if (!r.ok()) {

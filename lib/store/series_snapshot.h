@@ -9,9 +9,10 @@
 // restore_store() reads it back, all or nothing. Values are bytes (format 1 stored KiB and the
 // verdict state inline; a format-1 file is discarded with one warning, like any foreign version).
 //
-// Payload, format 3 (every integer a LEB128 varint, signed ones zigzag; "opt" is a 0/1 tag and,
+// Payload, format 4 (every integer a LEB128 varint, signed ones zigzag; "opt" is a 0/1 tag and,
 // when 1, the value; a double is its IEEE-754 bits as a u64; "bytes" is a length and the bytes):
 //   bytes boot_id                the writer's /proc/sys/kernel/random/boot_id ("" = unknown)
+//   bytes machine_id             the writer's /etc/machine-id ("" = unknown)
 //   TimeIndex::serialize         next seq, count, steady/wall deltas
 //   CompressedSeries<2>          the host series
 //   u64 process count, then per process (ascending (pid, starttime)):
@@ -49,17 +50,17 @@ namespace lw::store {
 // Bump on any change of the payload layout above: an older or newer file is then discarded
 // (one warning) instead of being misread.
 // Format 3: the cgroup series' channel 1 holds unreclaimable bytes (was the working set) and the
-// cgroup sample has four more fields (the headroom terms).
-inline constexpr std::uint32_t kStoreFormatVersion = 3;
+// cgroup sample has four more fields (the headroom terms). Format 4: the writer's machine id.
+inline constexpr std::uint32_t kStoreFormatVersion = 4;
 
 // Whether a process (pid, starttime) still exists now.
 using StillRunning = std::function<bool(const model::ProcessId&)>;
 
 // The snapshot file's bytes (container header + payload), ready for write_file_atomically().
-// boot_id identifies the boot the store was taken in ("" when unknown); `annotations` is stored
-// as given and handed back by restore_store().
+// boot_id identifies the boot the store was taken in and machine_id the machine ("" when
+// unknown); `annotations` is stored as given and handed back by restore_store().
 std::string serialize_store(const SeriesStore& store, std::string_view boot_id = {},
-                            std::string_view annotations = {});
+                            std::string_view annotations = {}, std::string_view machine_id = {});
 
 // Replaces `store` with the one in `file_bytes` (what serialize_store() returned). Series are
 // kept as the snapshot had them except:
@@ -72,9 +73,13 @@ std::string serialize_store(const SeriesStore& store, std::string_view boot_id =
 // Running processes continue their series: the next append() gets a seq after every restored
 // one. The annotations section goes to *annotations when given. Returns kMalformed (bad magic,
 // foreign version, truncation, CRC mismatch, or a payload that does not decode) and leaves
-// `store` untouched; never throws on bad input.
+// `store` untouched; never throws on bad input. A snapshot written on another machine (both
+// machine ids known and different) is kMalformed too, with kForeignMachineDetail in its detail:
+// another host's processes and cgroups are never merged into this one's history.
+inline constexpr std::string_view kForeignMachineDetail = "written on another machine";
 Status restore_store(SeriesStore& store, std::string_view file_bytes, std::int64_t now_steady_ms,
                      std::int64_t now_wall_ms, const StillRunning& still_running,
-                     std::string_view boot_id = {}, std::string* annotations = nullptr);
+                     std::string_view boot_id = {}, std::string* annotations = nullptr,
+                     std::string_view machine_id = {});
 
 }  // namespace lw::store

@@ -439,6 +439,30 @@ TEST_CASE("history snapshot: a shorter retention keeps the newest scans", "[anal
   CHECK(*s.first_seq() <= h.times().oldest_seq());
 }
 
+TEST_CASE("history snapshot: another machine's snapshot is discarded, never merged", "[analysis]") {
+  const SeriesStore original = build_history(20);
+  const auto last = newest(original);
+  const std::string file = serialize_store(original, kBoot, {}, "machine-a");
+  SeriesStore target = build_history(5);
+  const std::string untouched = serialize_store(target);
+
+  const Status other = restore_store(target, file, last.steady_ms, last.wall_ms, all_running,
+                                     "another-boot", nullptr, "machine-b");
+  REQUIRE_FALSE(other);
+  CHECK(other.error().kind == ErrorKind::kMalformed);
+  CHECK(other.error().detail.find(store::kForeignMachineDetail) != std::string::npos);
+  CHECK(other.error().detail.find("machine-a") != std::string::npos);
+  CHECK(serialize_store(target) == untouched);
+
+  // The same machine after a reboot keeps its history (the processes come back dead).
+  REQUIRE(restore_store(target, file, last.steady_ms, last.wall_ms, all_running, "another-boot",
+                        nullptr, "machine-a"));
+  CHECK(target.processes().size() == original.processes().size());
+  // An unknown machine id on either side cannot tell: kept, as before format 4.
+  SeriesStore unknown(test_options());
+  REQUIRE(restore_store(unknown, file, last.steady_ms, last.wall_ms, all_running, kBoot));
+}
+
 TEST_CASE("history snapshot: an empty history round-trips", "[analysis]") {
   const SeriesStore empty(test_options());
   SeriesStore h = build_history(3);

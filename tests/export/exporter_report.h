@@ -186,6 +186,9 @@ inline analysis::SelfReport self_report() {
   s.store_evictions = 8;
   s.cgroups_skipped = 8;
   s.config_last_reload_successful = false;
+  s.state_save_failures = {{"no_space", 2}, {"read_only", 0}};
+  s.state_restore_discarded = {{"corrupt", 1}, {"foreign_machine", 0}};
+  s.internal_entries = {{"pid_cache", 40}, {"store_processes", 12}};
   return s;
 }
 

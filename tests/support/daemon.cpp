@@ -36,7 +36,8 @@ std::string fast_config_yaml(const std::string& extra) {
          extra;
 }
 
-Daemon::Daemon(const std::string& yaml, const std::vector<std::string>& extra_args) {
+Daemon::Daemon(const std::string& yaml, const std::vector<std::string>& extra_args,
+               const std::vector<std::string>& launcher) {
   // Each daemon gets its own state directory, so tests never share (or write to /var/lib) history.
   std::string config = yaml;
   if (config.find("state_dir:") == std::string::npos &&
@@ -45,7 +46,8 @@ Daemon::Daemon(const std::string& yaml, const std::vector<std::string>& extra_ar
   }
   dir_.file("leakwatch.yaml", config);
   config_path_ = (dir_ / "leakwatch.yaml").string();
-  std::vector<std::string> argv{daemon_path(), "--config", config_path_};
+  std::vector<std::string> argv = launcher;
+  argv.insert(argv.end(), {daemon_path(), "--config", config_path_});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   child_ = Child::spawn(argv);
   const auto line = child_.wait_for_line("(port ", std::chrono::seconds(20));

@@ -21,8 +21,10 @@ std::string fast_config_yaml(const std::string& extra = "");
 class Daemon {
  public:
   // Writes `yaml` to a temp file and starts the daemon with it plus `extra_args`. Waits (bounded)
-  // for the "listening on" log line and reads the bound port from it.
-  explicit Daemon(const std::string& yaml, const std::vector<std::string>& extra_args = {});
+  // for the "listening on" log line and reads the bound port from it. `launcher` (a program and
+  // its arguments, such as {"/usr/bin/env", "LD_PRELOAD=..."}) runs the daemon when given.
+  explicit Daemon(const std::string& yaml, const std::vector<std::string>& extra_args = {},
+                  const std::vector<std::string>& launcher = {});
   int port() const { return port_; }
   Child& process() { return child_; }
   const std::string& config_path() const { return config_path_; }
