@@ -96,13 +96,14 @@ printf '# comment\n\n2026-11-20T14:00:00Z,1e6\n2026-11-20T14:00:01,2e6\n' | seed
 req() { printf '%b' "$2" | seed http_request "$1"; }
 req 0 'GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0.5, br\r\n\r\n'
 req 1 'GET /api/v1/processes?x=1 HTTP/1.1\r\nAuthorization: Basic YWxpY2U6czNjcmV0\r\n\r\n'
-req 21 'GET /process/4242 HTTP/1.0\r\nAuthorization: Basic Ym9iOnNlY3JldA==\r\n\r\n'
+req 21 'GET /api/v1/processes/4242 HTTP/1.0\r\nAuthorization: Basic Ym9iOnNlY3JldA==\r\n\r\n'
 req 8 'HEAD /healthz HTTP/1.1\r\n\r\n'
 req 0 'GET / HTTP/1.1\r\nAccept-Encoding: *\r\n\r\n'
 req 0 'GET /a/%2e%2e/api/v1/report HTTP/1.1\r\n\r\n'
-req 0 'GET /api/v1/process/4242 HTTP/1.1\r\n\r\n'
+req 0 'GET /process/4242 HTTP/1.1\r\n\r\n'
+req 0 'GET /process/abc HTTP/1.1\r\n\r\n'
 req 0 'GET /api/v1/cgroups HTTP/1.1\r\n\r\n'
-req 0 'GET /api/v1/oom_kills HTTP/1.1\r\n\r\n'
+req 0 'GET /api/v1/oom-kills HTTP/1.1\r\n\r\n'
 req 0 'GET /api/v1/groups HTTP/1.1\r\n\r\n'
 req 0 'POST /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n'
 
