@@ -7,12 +7,15 @@
 
 #include <cstddef>
 #include <exception>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <fcntl.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "base/fd.h"
@@ -26,17 +29,75 @@ namespace {
 // A config file is a few KiB; the bound only stops a wrong path (a device, a huge log) early.
 constexpr std::size_t kMaxConfigBytes = std::size_t{1} << 20;
 
+// yaml-cpp 0.7's LoadAll() loops for ever, allocating, on some malformed input ("," alone:
+// jbeder/yaml-cpp#1040, fixed upstream after 0.8 by #1319): the parser keeps reporting an empty
+// document without consuming the token it cannot handle. So LoadAll() is not used: this handler
+// sees where each document's root starts, HandleNextDocument() runs at most twice, and YAML::Load()
+// builds the first document. A second document that starts where the first did consumed nothing: a
+// syntax error there. (Found by tests/fuzz/config.cpp; regression: tests/config "a lone ','".)
+class DocumentRoots final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;  // where each document's root node starts
+
+  void OnDocumentStart(const YAML::Mark&) override { in_root_ = true; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (in_root_) {
+      marks.push_back(mark);
+      in_root_ = false;
+    }
+  }
+  bool in_root_ = false;
+};
+
+// Where a second document's root starts, if there is one.
+std::optional<YAML::Mark> second_document(const std::string& text, bool& consumed_nothing) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentRoots roots;
+  for (int i = 0; i < 2 && parser.HandleNextDocument(roots); ++i) {
+  }
+  if (roots.marks.size() < 2) {
+    return std::nullopt;
+  }
+  consumed_nothing = roots.marks[1].pos == roots.marks[0].pos;
+  return roots.marks[1];
+}
+
 Result<Config> parse_document(std::string_view yaml_text, std::string_view source) {
-  const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
+  const std::string text(yaml_text);
   Config config;
   Locations locations;
-  if (docs.size() > 1) {
-    return config_error(source, position_if_known(docs[1].Mark()), "top level",
+  bool consumed_nothing = false;
+  if (const auto second = second_document(text, consumed_nothing)) {
+    if (consumed_nothing) {
+      throw YAML::ParserException(*second, "unexpected character");
+    }
+    return config_error(source, position_if_known(*second), "top level",
                         "more than one YAML document", "a single document");
   }
-  if (!docs.empty() && !docs[0].IsNull()) {
+  const YAML::Node doc = YAML::Load(text);
+  if (!doc.IsNull()) {
     Walker walker(source, locations);
-    walk_document(walker, docs[0], config);
+    walk_document(walker, doc, config);
     if (auto error = walker.take_error()) {
       return std::move(*error);
     }

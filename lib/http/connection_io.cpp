@@ -31,6 +31,18 @@ bool receive_all(int fd, Take&& take) {
   }
 }
 
+// The answer to a head that cannot be served.
+Response refusal(RequestHead::State state) {
+  switch (state) {
+    case RequestHead::State::kTooLarge:
+      return text_response(413, "request too large\n");
+    case RequestHead::State::kBadVersion:
+      return text_response(505, "HTTP version not supported: use HTTP/1.1\n");
+    default:
+      return text_response(400, "bad request\n");
+  }
+}
+
 }  // namespace
 
 void ConnectionFront::Loop::read_head(std::uint64_t id, Connection& c, Clock::time_point now) {
@@ -55,13 +67,7 @@ void ConnectionFront::Loop::read_head(std::uint64_t id, Connection& c, Clock::ti
     }
     return;
   }
-  const bool too_large = state == RequestHead::State::kTooLarge;
-  start_writing(
-      id, c,
-      serialize_response(
-          text_response(too_large ? 413 : 400, too_large ? "request too large\n" : "bad request\n"),
-          false, false),
-      now);
+  start_writing(id, c, serialize_response(refusal(state), false, false), now);
 }
 
 void ConnectionFront::Loop::start_writing(std::uint64_t id, Connection& c, std::string bytes,

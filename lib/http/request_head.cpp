@@ -80,6 +80,17 @@ std::string normalize_path(std::string_view raw_path) {
   return path.empty() ? "/" : path;
 }
 
+namespace {
+
+// A request that says a body follows (chunked, any Transfer-Encoding, or a non-zero
+// Content-Length). The body would never be read, so its framing could never be checked: refused.
+bool announces_body(const http_parser& parser) {
+  return (parser.flags & F_CHUNKED) != 0 || parser.uses_transfer_encoding != 0 ||
+         ((parser.flags & F_CONTENTLENGTH) != 0 && parser.content_length > 0);
+}
+
+}  // namespace
+
 // http-parser calls back with fragments of the URL and of each header field and value, as they
 // arrive; they are appended here and committed when the next field starts or the head ends.
 struct RequestHead::Parser {
@@ -176,6 +187,12 @@ RequestHead::State RequestHead::feed(std::string_view bytes) {
     return state_ = State::kTooLarge;
   }
   if (p.complete) {
+    if (p.parser.http_major != 1) {
+      return state_ = State::kBadVersion;  // "HTTP/9.9", "HTTP/2.0": 505
+    }
+    if (announces_body(p.parser)) {
+      return state_ = State::kMalformed;  // every route is GET or HEAD: no body is read
+    }
     http_parser_url url{};
     http_parser_url_init(&url);
     const bool connect = p.parser.method == HTTP_CONNECT;

@@ -3,7 +3,8 @@
 // The head of one HTTP/1.x request (request line and header fields), parsed as its bytes arrive
 // by nodejs' http-parser (Debian: libhttp-parser-dev), so a client that sends one byte a second
 // costs this small state and nothing else. Only what the routes need is kept: the method, the
-// path and two header values. A body, if any, is never read: every route is GET or HEAD.
+// path and two header values. A body is never read: every route is GET or HEAD, and a head that
+// announces one is refused.
 
 #include <cstddef>
 #include <memory>
@@ -21,7 +22,9 @@ struct Request {
 
 class RequestHead {
  public:
-  enum class State { kIncomplete, kComplete, kMalformed, kTooLarge };
+  // kMalformed is also a head that announces a body (Transfer-Encoding, Content-Length > 0):
+  // bodies are never read. kBadVersion is an HTTP major version other than 1 (answered 505).
+  enum class State { kIncomplete, kComplete, kMalformed, kTooLarge, kBadVersion };
 
   // `max_bytes` bounds the head (request line + header fields + the empty line).
   explicit RequestHead(std::size_t max_bytes);

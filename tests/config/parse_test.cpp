@@ -352,6 +352,14 @@ TEST_CASE("parse_config: a YAML syntax error names line and column", "[config]")
   CHECK(starts_with(error_of("log:\n  level: info\n   bad: x\n"), "leakwatch.yaml:3:"));
 }
 
+TEST_CASE("parse_config: a lone ',' is a syntax error, not an endless parse", "[config]") {
+  // yaml-cpp 0.7's LoadAll() loops for ever, allocating, on these (jbeder/yaml-cpp#1040); found by
+  // tests/fuzz/config.cpp (corpus file regress-yaml-comma-loop).
+  CHECK(error_of(",") == "leakwatch.yaml:1:1: YAML syntax error: unexpected character");
+  CHECK(starts_with(error_of("log: {}\n,\n"), "leakwatch.yaml:2:1: "));
+  CHECK(starts_with(error_of("[:"), "leakwatch.yaml:"));
+}
+
 TEST_CASE("parse_config: the top level must be one map of sections", "[config]") {
   CHECK(error_of("- scan\n- store\n") ==
         "leakwatch.yaml:1:1: top level: expected a map of sections, got a list, allowed: scan, "

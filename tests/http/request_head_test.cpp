@@ -30,10 +30,36 @@ TEST_CASE("request head: absolute-form targets and HTTP/1.0 route by their path"
   CHECK(head.request().path == "/metrics");
 }
 
-TEST_CASE("request head: a body is never read", "[http][head]") {
+TEST_CASE("request head: a head that announces a body is refused", "[http][head]") {
+  // No route reads a body, so its framing (chunk sizes, the length) would never be checked.
+  SECTION("content length") {
+    RequestHead head(16384);
+    CHECK(head.feed("POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello") ==
+          State::kMalformed);
+  }
+  SECTION("huge content length") {
+    RequestHead head(16384);
+    CHECK(head.feed("GET /metrics HTTP/1.1\r\nContent-Length: 1000000000000\r\n\r\n") ==
+          State::kMalformed);
+  }
+  SECTION("bad chunking") {
+    RequestHead head(16384);
+    CHECK(head.feed("GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n") ==
+          State::kMalformed);
+  }
+  SECTION("an empty body is no body") {
+    RequestHead head(16384);
+    CHECK(head.feed("GET /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n") == State::kComplete);
+  }
+}
+
+TEST_CASE("request head: an HTTP major version other than 1 is kBadVersion", "[http][head]") {
+  for (const char* version : {"HTTP/9.9", "HTTP/2.0", "HTTP/0.9"}) {
+    RequestHead head(16384);
+    CHECK(head.feed(std::string("GET /metrics ") + version + "\r\n\r\n") == State::kBadVersion);
+  }
   RequestHead head(16384);
-  CHECK(head.feed("POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello") == State::kComplete);
-  CHECK(head.request().method == "POST");
+  CHECK(head.feed("GET /metrics HTTP/1.0\r\n\r\n") == State::kComplete);
 }
 
 TEST_CASE("request head: garbage and oversized heads are refused", "[http][head]") {
