@@ -8,8 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "base/result.h"
 
@@ -27,6 +28,7 @@ struct Mapping {
   std::string path;      // as the target sees it; empty for anonymous; "[vdso]", "[stack]", ...
   bool deleted = false;  // the path ended in " (deleted)" (stripped from `path`)
 
+  bool operator==(const Mapping&) const = default;
   bool contains(std::uint64_t addr) const { return addr >= start && addr < end; }
   // A regular file (not anonymous, not a [pseudo] mapping).
   bool file_backed() const { return !path.empty() && path.front() == '/'; }
