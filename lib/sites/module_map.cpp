@@ -154,7 +154,7 @@ Result<ParsedMaps> read_maps(pid_t pid, const std::string& proc_root) {
 }
 
 std::vector<std::string> module_file_candidates(pid_t pid, const Module& module,
-                                                const std::string& proc_root) {
+                                                const std::string& proc_root, bool use_map_files) {
   const std::string base = proc_root + "/" + std::to_string(pid);
   std::vector<std::string> out;
   // map_files names a mapping by its exact range; any of the module's mappings opens the file.
@@ -162,7 +162,9 @@ std::vector<std::string> module_file_candidates(pid_t pid, const Module& module,
   char range[64];
   std::snprintf(range, sizeof range, "/map_files/%llx-%llx",
                 static_cast<unsigned long long>(m.start), static_cast<unsigned long long>(m.end));
-  out.push_back(base + range);
+  if (use_map_files) {
+    out.push_back(base + range);
+  }
   out.push_back(base + "/root" + module.path);
   if (!module.deleted) {
     out.push_back(module.path);

@@ -69,6 +69,7 @@ Result<ParsedMaps> read_maps(pid_t pid, const std::string& proc_root = "/proc");
 // /proc/PID/map_files/<start>-<end> (needs CAP_SYS_ADMIN; works for deleted files), then
 // /proc/PID/root/<path> (containerised targets), then the path itself.
 std::vector<std::string> module_file_candidates(pid_t pid, const Module& module,
-                                                const std::string& proc_root = "/proc");
+                                                const std::string& proc_root = "/proc",
+                                                bool use_map_files = true);
 
 }  // namespace lw::sites

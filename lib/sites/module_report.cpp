@@ -64,7 +64,7 @@ std::optional<std::uint64_t> elf_load_bias(int fd, const Module& module) {
 }
 
 Dwfl_Module* report_module(Dwfl* dwfl, pid_t pid, const Module& module,
-                           const std::string& proc_root) {
+                           const std::string& proc_root, bool use_map_files) {
   bool executable = false;
   for (const Mapping& m : module.mappings) {
     executable = executable || m.executable;
@@ -72,7 +72,8 @@ Dwfl_Module* report_module(Dwfl* dwfl, pid_t pid, const Module& module,
   if (!executable) {
     return nullptr;  // data-only mappings (locale archives, fonts) hold no code
   }
-  for (const std::string& candidate : module_file_candidates(pid, module, proc_root)) {
+  for (const std::string& candidate :
+       module_file_candidates(pid, module, proc_root, use_map_files)) {
     auto fd = open_at(AT_FDCWD, candidate.c_str(), O_RDONLY);
     if (!fd) {
       continue;

@@ -21,6 +21,6 @@ std::optional<std::uint64_t> elf_load_bias(int fd, const Module& module);
 // Opens the module's file (map_files, then the target's root, then the path) and reports it to
 // `dwfl` under the path the target sees. nullptr when no candidate opens as ELF.
 Dwfl_Module* report_module(Dwfl* dwfl, pid_t pid, const Module& module,
-                           const std::string& proc_root);
+                           const std::string& proc_root, bool use_map_files);
 
 }  // namespace lw::sites::detail

@@ -191,7 +191,7 @@ Status Unwinder::Impl::refresh() {
   // are dropped (an unloaded library's range may be reused by the next one).
   dwfl_report_begin(dwfl);
   for (const Module& module : group_modules(mappings)) {
-    detail::report_module(dwfl, pid, module, options.proc_root);
+    detail::report_module(dwfl, pid, module, options.proc_root, options.use_map_files);
   }
   if (dwfl_report_end(dwfl, nullptr, nullptr) != 0) {
     return Error{ErrorKind::kIo, std::string("dwfl_report_end: ") + dwfl_errmsg(-1)};

@@ -27,6 +27,9 @@ struct UnwindOptions {
   // Read memory outside the stack copy (e.g. a caller's saved registers above the copied range)
   // from the live target with process_vm_readv. Off: such reads fail and the unwind stops there.
   bool read_target_memory = true;
+  // Open the target's files through /proc/PID/map_files first (needs CAP_SYS_ADMIN; the only way
+  // to a deleted file). Off: /proc/PID/root/<path>, then the path (tests of that fallback).
+  bool use_map_files = true;
   // Where /proc is (tests).
   std::string proc_root = "/proc";
   // Debug files by build-id: <dir>/.build-id/xx/yyyy.debug. Empty: libdwfl's default
