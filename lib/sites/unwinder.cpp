@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -21,6 +23,14 @@ namespace {
 struct ModuleInfo {
   std::string path;  // as the target sees it
   std::string build_id;
+};
+
+// A module reported to libdwfl: the file (path, inode) at its lowest mapped address, and the
+// range libdwfl gave it.
+using ReportedKey = std::tuple<std::string, std::uint64_t, std::uint64_t>;
+struct ReportedRange {
+  Dwarf_Addr low = 0;
+  Dwarf_Addr high = 0;
 };
 
 struct SymbolKey {
@@ -61,6 +71,7 @@ struct Unwinder::Impl {
   std::vector<Mapping> mappings;  // the last /proc/PID/maps read
   const StackSample* current = nullptr;
   std::unordered_map<Dwfl_Module*, ModuleInfo> modules;
+  std::map<ReportedKey, ReportedRange> reported;  // what libdwfl has, by file and address
   std::unordered_map<SymbolKey, std::vector<Frame>, SymbolKeyHash> symbols;
   std::size_t symbol_bytes = 0;
   UnwindStats stats;
@@ -187,16 +198,28 @@ Status Unwinder::Impl::refresh() {
       return Error{ErrorKind::kIo, std::string("dwfl_begin: ") + dwfl_errmsg(-1)};
     }
   }
-  // Modules still mapped with the same name and range are kept, with their caches; the others
-  // are dropped (an unloaded library's range may be reused by the next one).
+  // Modules still mapped are kept with their caches (dwfl_report_module with the same name and
+  // range: dwfl_report_elf would open the file again and take it for an overlap); new ones are
+  // opened; the others are dropped (an unloaded library's range may be reused by the next one).
   dwfl_report_begin(dwfl);
+  std::map<ReportedKey, ReportedRange> still;
   for (const Module& module : group_modules(mappings)) {
-    detail::report_module(dwfl, pid, module, options.proc_root, options.use_map_files);
+    const ReportedKey key{module.path, module.inode, module.low};
+    if (auto it = reported.find(key); it != reported.end()) {
+      dwfl_report_module(dwfl, module.path.c_str(), it->second.low, it->second.high);
+      still.insert(*it);
+    } else if (Dwfl_Module* mod = detail::report_module(dwfl, pid, module, options.proc_root,
+                                                        options.use_map_files)) {
+      ReportedRange range;
+      dwfl_module_info(mod, nullptr, &range.low, &range.high, nullptr, nullptr, nullptr, nullptr);
+      still.emplace(key, range);
+    }
   }
+  reported = std::move(still);
   if (dwfl_report_end(dwfl, nullptr, nullptr) != 0) {
     return Error{ErrorKind::kIo, std::string("dwfl_report_end: ") + dwfl_errmsg(-1)};
   }
-  // Module pointers of dropped modules are gone; their symbols stay (keyed by build-id).
+  // Pointers of dropped modules are gone; symbols stay (keyed by build-id and ELF address).
   modules.clear();
   if (!state_attached) {
     if (!dwfl_attach_state(dwfl, nullptr, pid, &kThreadCallbacks, this)) {

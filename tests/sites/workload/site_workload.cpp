@@ -162,8 +162,8 @@ void plugin_thread() {
   std::printf("plugin loaded\n");
   std::fflush(stdout);
   bool stop = g_opt.stop_in == "plugin";
-  paced(g_opt.plugin_kib_per_s, [&](long /*done*/, long n) {
-    for (long i = 0; i < n / 4; ++i) {
+  paced(g_opt.plugin_kib_per_s / 4, [&](long /*done*/, long n) {  // 4 KiB each
+    for (long i = 0; i < n; ++i) {
       leak(4096, stop ? 1 : 0);
       stop = false;
     }
