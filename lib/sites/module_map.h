@@ -8,8 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "base/result.h"
 
@@ -27,6 +28,7 @@ struct Mapping {
   std::string path;      // as the target sees it; empty for anonymous; "[vdso]", "[stack]", ...
   bool deleted = false;  // the path ended in " (deleted)" (stripped from `path`)
 
+  bool operator==(const Mapping&) const = default;
   bool contains(std::uint64_t addr) const { return addr >= start && addr < end; }
   // A regular file (not anonymous, not a [pseudo] mapping).
   bool file_backed() const { return !path.empty() && path.front() == '/'; }
@@ -67,6 +69,7 @@ Result<ParsedMaps> read_maps(pid_t pid, const std::string& proc_root = "/proc");
 // /proc/PID/map_files/<start>-<end> (needs CAP_SYS_ADMIN; works for deleted files), then
 // /proc/PID/root/<path> (containerised targets), then the path itself.
 std::vector<std::string> module_file_candidates(pid_t pid, const Module& module,
-                                                const std::string& proc_root = "/proc");
+                                                const std::string& proc_root = "/proc",
+                                                bool use_map_files = true);
 
 }  // namespace lw::sites

@@ -9,13 +9,13 @@
 // root); without it the files are opened through /proc/PID/root/<path>, which works for a
 // containerised target but not for a deleted file.
 
-#include <sys/types.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "base/result.h"
 #include "sites/stack_sample.h"
@@ -27,6 +27,9 @@ struct UnwindOptions {
   // Read memory outside the stack copy (e.g. a caller's saved registers above the copied range)
   // from the live target with process_vm_readv. Off: such reads fail and the unwind stops there.
   bool read_target_memory = true;
+  // Open the target's files through /proc/PID/map_files first (needs CAP_SYS_ADMIN; the only way
+  // to a deleted file). Off: /proc/PID/root/<path>, then the path (tests of that fallback).
+  bool use_map_files = true;
   // Where /proc is (tests).
   std::string proc_root = "/proc";
   // Debug files by build-id: <dir>/.build-id/xx/yyyy.debug. Empty: libdwfl's default
@@ -37,10 +40,10 @@ struct UnwindOptions {
 struct UnwindStats {
   std::uint64_t samples = 0;
   std::uint64_t frames = 0;
-  std::uint64_t map_refreshes = 0;     // /proc/PID/maps re-read on an unknown address
+  std::uint64_t map_refreshes = 0;  // /proc/PID/maps re-read on an unknown address
   std::uint64_t symbol_cache_hits = 0;
   std::uint64_t symbol_cache_misses = 0;
-  std::uint64_t truncated = 0;         // unwinds that stopped on an error before max_frames
+  std::uint64_t truncated = 0;  // unwinds that stopped on an error before max_frames
 };
 
 class Unwinder {
@@ -67,14 +70,16 @@ class Unwinder {
   // first). For tests and for the capture side's own checks.
   Result<std::vector<Frame>> symbolize(std::uint64_t pc);
 
-  // Bytes held by the symbol and module caches (an estimate: the strings and entries we own plus
-  // the sizes of the ELF/DWARF files libdwfl has mapped or read).
+  // Bytes held by our own caches (symbolized frames keyed by build-id and ELF address, module
+  // records, the last module map): an estimate from the entries' sizes. libdw's parsed DWARF
+  // (line tables, CFI, DIE abbreviations) is not counted here; the benchmark measures the heap.
   std::size_t cache_bytes() const;
   const UnwindStats& stats() const;
   pid_t pid() const;
 
+  struct Impl;  // opaque; public only so the libdwfl callbacks in unwinder.cpp can name it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
