@@ -191,12 +191,12 @@ double Session::overhead_fraction(std::uint64_t traps, double secs) const {
 }
 
 void Session::detach(Outcome o, std::string message) {
-  capture_->detach();
   ended_at_ = Clock::now();
+  capture_->detach();  // uprobe removal waits for RCU: tens of ms per probe
   ended_ = true;
   report_.outcome = o;
   report_.message = std::move(message);
-  report_.detach_seconds = seconds(ended_at_ - attached_at_);
+  report_.detach_seconds = seconds(Clock::now() - attached_at_);
 }
 
 bool Session::check_target() {
@@ -324,8 +324,8 @@ SessionReport Session::finish() {
   if (!ended_) {
     if (check_target()) {
       tick();
-      capture_->detach();
       ended_at_ = Clock::now();
+      capture_->detach();
       ended_ = true;
     }
   }

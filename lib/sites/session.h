@@ -51,7 +51,7 @@ struct SessionReport {
   std::string allocator;  // the object the probes were attached in
   std::vector<std::string> notes;
   double duration_seconds = 0;            // attached time
-  double detach_seconds = 0;              // for kProbeDetached/kBudgetDetached: attach -> detach
+  double detach_seconds = 0;              // early detach: attach -> every probe removed
   double calls_per_second = 0;            // allocator calls, over the attached time
   double projected_overhead_percent = 0;  // traps/s x trap cost, % of one CPU
   double daemon_cpu_seconds = 0;
