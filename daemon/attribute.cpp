@@ -51,7 +51,8 @@ void render_text(const sites::SessionReport& r, std::ostream& out) {
     out << "note: " << r.message << "\n";
   }
   if (r.detach_seconds > 0) {
-    out << "detached " << std::setprecision(2) << r.detach_seconds << "s after attach\n";
+    out << "detached: decided " << std::setprecision(2) << r.detach_decided_seconds
+        << "s after attach, every probe removed after " << r.detach_seconds << "s\n";
   }
   const auto& k = r.ranking;
   out << "retained: " << format::bytes(static_cast<double>(k.total_bytes)) << " in " << k.samples
@@ -101,6 +102,7 @@ void render_json(const sites::SessionReport& r, std::ostream& out) {
       .field("calls_per_second", r.calls_per_second)
       .field("projected_overhead_percent", r.projected_overhead_percent)
       .field("daemon_cpu_seconds", r.daemon_cpu_seconds)
+      .field("detach_decided_seconds", r.detach_decided_seconds)
       .field("detach_seconds", r.detach_seconds)
       .field("lost_samples", r.counters.lost_ringbuf + r.table_full + r.decode_errors)
       .field("live_map_full", r.counters.live_full);
@@ -150,7 +152,12 @@ int run_attribute(const config::Config& cfg, const AttributeOptions& opts, std::
   const sites::UnwindFn unwind = [&unwinder](const sites::StackSample& s) {
     return unwinder.unwind(s);
   };
-  const auto report = sites::run_session(opts.pid, session_options(cfg, opts), unwind);
+  auto so = session_options(cfg, opts);
+  so.on_attached = [&](const std::string& allocator, std::size_t probes) {
+    err << "leakwatchd: attached " << probes << " probes to " << opts.pid << "'s allocator ("
+        << allocator << "); tracing for " << config::format_duration(opts.duration) << std::endl;
+  };
+  const auto report = sites::run_session(opts.pid, so, unwind);
   if (!report) {
     const char* what = report.error().kind == ErrorKind::kMalformed ? "refused" : "cannot attach";
     err << "leakwatchd: --attribute " << opts.pid << ": " << what << ": " << report.error().detail

@@ -1,5 +1,7 @@
 #include "sites/session.h"
 
+#include <array>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -45,6 +47,12 @@ double cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+std::string percent(double v) {
+  std::array<char, 32> buf{};
+  (void)std::snprintf(buf.data(), buf.size(), "%.2f%%", v);
+  return buf.data();
 }
 
 double seconds(Clock::duration d) {
@@ -123,6 +131,7 @@ class Session {
   Clock::time_point ended_at_;
   double cpu_at_start_ = 0;
   bool ended_ = false;
+  CaptureCounters at_end_;
   std::unordered_map<std::uint64_t, Held> held_;  // by record id
   std::vector<LiveEntry> last_live_;
   std::function<void(SampleRecord&&)> sink_;
@@ -130,16 +139,22 @@ class Session {
 
 Status Session::start() {
   cpu_at_start_ = cpu_seconds();
-  const auto id = identity(opts_.target.proc_root, pid_);
-  if (!id) {
-    return Error{ErrorKind::kGone, "process " + std::to_string(pid_) + " does not exist"};
-  }
-  identity_ = *id;
   if (const auto missing = missing_privileges(); !missing.empty()) {
     return Error{ErrorKind::kDenied, "missing " + missing +
                                          " (attribution loads a BPF program and attaches uprobes:"
                                          " run as root or grant CAP_BPF and CAP_PERFMON)"};
   }
+  const auto id = identity(opts_.target.proc_root, pid_);
+  if (!id) {
+    const auto dir = opts_.target.proc_root + "/" + std::to_string(pid_);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0) {
+      return Error{ErrorKind::kDenied,
+                   "cannot read " + dir + "/exe: another user's process needs CAP_SYS_PTRACE"};
+    }
+    return Error{ErrorKind::kGone, "process " + std::to_string(pid_) + " does not exist"};
+  }
+  identity_ = *id;
   auto maps = read_maps(pid_, opts_.target.proc_root);
   if (!maps) {
     return maps.error();
@@ -163,6 +178,9 @@ Status Session::start() {
   }
   capture_ = std::move(*cap);
   attached_at_ = Clock::now();
+  if (opts_.on_attached) {
+    opts_.on_attached(target_.module, capture_->probe_count());
+  }
   sink_ = [this](SampleRecord&& r) {
     ++report_.samples;
     if (held_.size() >= opts_.max_records) {
@@ -192,7 +210,9 @@ double Session::overhead_fraction(std::uint64_t traps, double secs) const {
 
 void Session::detach(Outcome o, std::string message) {
   ended_at_ = Clock::now();
-  capture_->detach();  // uprobe removal waits for RCU: tens of ms per probe
+  report_.detach_decided_seconds = seconds(ended_at_ - attached_at_);
+  at_end_ = capture_->counters();  // the rates cover the attached time up to the decision
+  capture_->detach();              // uprobe removal waits for RCU: tens of ms per probe
   ended_ = true;
   report_.outcome = o;
   report_.message = std::move(message);
@@ -288,9 +308,9 @@ void Session::run() {
     const double f = overhead_fraction(capture_->counters().traps(), secs);
     if (f > budget) {
       detach(Outcome::kProbeDetached,
-             "probe phase: the allocator call rate would cost the target " +
-                 std::to_string(f * 100) + "% of a CPU, over attribution.target_budget (" +
-                 std::to_string(opts_.target_budget_percent) + "%)");
+             "probe phase: the allocator call rate would cost the target " + percent(f * 100) +
+                 " of a CPU, over attribution.target_budget_percent (" +
+                 percent(opts_.target_budget_percent) + ")");
     }
   }
   auto window_start = Clock::now();
@@ -312,8 +332,8 @@ void Session::run() {
     if (f > budget) {
       tick();  // the live allocations at detach: frees are not seen after it
       detach(Outcome::kBudgetDetached,
-             "the allocator call rate rose: " + std::to_string(f * 100) +
-                 "% of a CPU, over attribution.target_budget; detached, result so far");
+             "the allocator call rate rose: " + percent(f * 100) +
+                 " of a CPU, over attribution.target_budget_percent; detached, result so far");
       break;
     }
     tick();
@@ -325,13 +345,14 @@ SessionReport Session::finish() {
     if (check_target()) {
       tick();
       ended_at_ = Clock::now();
+      at_end_ = capture_->counters();
       capture_->detach();
       ended_ = true;
     }
   }
   const double attached = seconds(ended_at_ - attached_at_);
   report_.duration_seconds = attached;
-  report_.counters = capture_->counters();
+  report_.counters = at_end_;
   report_.decode_errors = capture_->decode_errors();
   std::uint64_t calls = 0;
   for (const auto c : report_.counters.calls) {

@@ -33,6 +33,8 @@ struct SessionOptions {
   std::size_t max_records = 20000;     // raw stack records kept in user space
   std::size_t min_samples = 20;        // below: "not enough samples to rank"
   std::size_t top = 10;
+  // Called once the probes are attached (the command prints a progress line).
+  std::function<void(const std::string& allocator, std::size_t probes)> on_attached;
 };
 
 enum class Outcome {
@@ -51,6 +53,7 @@ struct SessionReport {
   std::string allocator;  // the object the probes were attached in
   std::vector<std::string> notes;
   double duration_seconds = 0;            // attached time
+  double detach_decided_seconds = 0;      // early detach: attach -> the decision
   double detach_seconds = 0;              // early detach: attach -> every probe removed
   double calls_per_second = 0;            // allocator calls, over the attached time
   double projected_overhead_percent = 0;  // traps/s x trap cost, % of one CPU
