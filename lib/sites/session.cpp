@@ -100,8 +100,8 @@ struct Held {
 
 class Session {
  public:
-  Session(pid_t pid, const SessionOptions& opts, const UnwindFn& unwind)
-      : pid_(pid), opts_(opts), unwind_(unwind) {
+  Session(pid_t pid, SessionOptions opts, const UnwindFn& unwind)
+      : pid_(pid), opts_(std::move(opts)), unwind_(unwind) {
     opts_.capture.pid = pid;
     report_.pid = pid;
   }

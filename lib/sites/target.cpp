@@ -138,7 +138,7 @@ Result<Candidate> inspect(pid_t pid, const Module& m, const TargetOptions& opts)
   for (const auto& p : module_file_candidates(pid, m, opts.proc_root)) {
     auto facts = read_elf_facts(p, opts.symbol_prefix);
     if (facts) {
-      return Candidate{&m, p, std::move(*facts)};
+      return Candidate{&m, p, *facts};
     }
     last = facts.error();
   }

@@ -19,6 +19,9 @@
 
 #include <unistd.h>
 
+// This program exists to call malloc and free.
+// NOLINTBEGIN(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -76,8 +79,8 @@ void report_ops() {
   for (;;) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     const long now = g_ops.load();
-    std::printf("ops %ld\n", now - last);
-    std::fflush(stdout);
+    (void)std::printf("ops %ld\n", now - last);
+    (void)std::fflush(stdout);
     last = now;
   }
 }
@@ -104,8 +107,8 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
-  std::printf("ready %d\n", static_cast<int>(getpid()));
-  std::fflush(stdout);
+  (void)std::printf("ready %d\n", static_cast<int>(getpid()));
+  (void)std::fflush(stdout);
   std::thread([s = o.seconds] {
     std::this_thread::sleep_for(std::chrono::seconds(s));
     std::_Exit(0);
@@ -116,14 +119,14 @@ int main(int argc, char** argv) {
   if (o.mode == "thread" || o.mode == "exec") {
     std::this_thread::sleep_for(std::chrono::milliseconds(o.after_ms));
     if (o.mode == "exec") {
-      std::printf("exec\n");
-      std::fflush(stdout);
+      (void)std::printf("exec\n");
+      (void)std::fflush(stdout);
       execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
       return 1;
     }
     std::thread(leak_in_new_thread, o.rate).detach();
-    std::printf("thread started\n");
-    std::fflush(stdout);
+    (void)std::printf("thread started\n");
+    (void)std::fflush(stdout);
     steady(100);
   }
   if (o.mode == "heavy") {
@@ -131,3 +134,5 @@ int main(int argc, char** argv) {
   }
   steady(o.rate);
 }
+
+// NOLINTEND(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)

@@ -4,12 +4,13 @@
 
 #include <unistd.h>
 
+// NOLINTNEXTLINE(modernize-avoid-c-arrays): the section holds bytes, as Go's does
 __attribute__((used, section(".go.buildinfo"))) static const char kBuildinfo[16] =
     "\xff Go buildinf:";
 
 int main() {
-  std::printf("ready %d\n", static_cast<int>(getpid()));
-  std::fflush(stdout);
+  (void)std::printf("ready %d\n", static_cast<int>(getpid()));
+  (void)std::fflush(stdout);
   for (;;) {
     pause();
   }

@@ -3,6 +3,8 @@
  * Plain C, fixed-width types only, little-endian x86_64. Bump LW_RECORD_VERSION on any change. */
 #ifndef LW_SITES_ALLOC_RECORD_H
 #define LW_SITES_ALLOC_RECORD_H
+/* C shared with the BPF program: C names, C arrays. */
+/* NOLINTBEGIN */
 
 #define LW_RECORD_MAGIC 0x4c575331u /* "LWS1" */
 #define LW_RECORD_VERSION 1u
@@ -57,4 +59,5 @@ struct lw_live {
   __u64 record_id;
 };
 
+/* NOLINTEND */
 #endif
