@@ -306,7 +306,9 @@ void Session::run() {
     poll_for(100ms);
     const double secs = seconds(Clock::now() - attached_at_);
     const double f = overhead_fraction(capture_->counters().traps(), secs);
-    if (f > budget) {
+    // Attaching stalls the target briefly and a paced program then catches up in a burst: a
+    // rate just over budget is trusted after 300 ms, one ten times over it at once.
+    if ((f > budget && secs >= 0.3) || f > 10 * budget) {
       detach(Outcome::kProbeDetached,
              "probe phase: the allocator call rate would cost the target " + percent(f * 100) +
                  " of a CPU, over attribution.target_budget_percent (" +

@@ -25,7 +25,8 @@ const std::string kTarget = LW_ALLOC_TARGET_PATH;
 
 // Fast sessions: every 4 KiB allocation sampled, survivors counted after 500 ms.
 constexpr const char* kConfig =
-    "attribution:\n  sample_interval: 4KiB\n  min_age: 500ms\n  probe_phase: 500ms\n"
+    "attribution:\n  sample_interval: 4KiB\n  min_age: 500ms\n  probe_phase: 500ms\n  "
+    "target_budget_percent: 1\n"
     "  min_samples: 5\n";
 
 // Why BPF attribution cannot run here, or empty. Tried once: a one-second session on a sleeper.
