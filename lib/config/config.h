@@ -141,7 +141,7 @@ struct Config {
     Duration min_age{std::chrono::seconds(5)};      // retained = live and older; 0 .. 1h
     Duration probe_phase{std::chrono::seconds(2)};  // hard cap; 100ms .. 1m
     double target_budget_percent = 5.0;  // target CPU lost to traps, % of one CPU; 0.01 .. 100
-    double trap_cost_us = 3.0;           // per probe hit, microseconds; 0.1 .. 100
+    double trap_cost_us = 5.0;           // per probe hit, microseconds; 0.1 .. 100
     double daemon_budget_percent = 5.0;  // our CPU for unwinding, % of one CPU; 0.1 .. 100
     std::uint32_t min_samples = 20;      // below: "not enough samples to rank"; 1 .. 100000
     std::vector<std::string> allocator_libraries{"libjemalloc", "libtcmalloc", "libmimalloc"};

@@ -28,7 +28,7 @@ struct SessionOptions {
   std::chrono::milliseconds tick{std::chrono::seconds(1)};  // live map, budgets, target checks
   std::chrono::milliseconds min_age{std::chrono::seconds(5)};
   double target_budget_percent = 5.0;  // target CPU lost to traps, % of one CPU
-  std::chrono::nanoseconds trap_cost{std::chrono::microseconds(3)};  // per probe hit
+  std::chrono::nanoseconds trap_cost{std::chrono::microseconds(5)};  // per probe hit
   double daemon_budget_percent = 5.0;  // this process's CPU for unwinding etc., % of one CPU
   std::size_t max_records = 20000;     // raw stack records kept in user space
   std::size_t min_samples = 20;        // below: "not enough samples to rank"
