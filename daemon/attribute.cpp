@@ -87,7 +87,7 @@ void render_text(const sites::SessionReport& r, std::ostream& out) {
   }
 }
 
-void render_json(const sites::SessionReport& r, std::ostream& out) {
+void render_json(const sites::SessionReport& r, std::size_t cache_bytes, std::ostream& out) {
   http::JsonWriter w;
   w.begin_object()
       .field("pid", r.pid)
@@ -105,7 +105,9 @@ void render_json(const sites::SessionReport& r, std::ostream& out) {
       .field("detach_decided_seconds", r.detach_decided_seconds)
       .field("detach_seconds", r.detach_seconds)
       .field("lost_samples", r.counters.lost_ringbuf + r.table_full + r.decode_errors)
-      .field("live_map_full", r.counters.live_full);
+      .field("live_map_full", r.counters.live_full)
+      .field("unwound", r.unwound)
+      .field("symbol_cache_bytes", cache_bytes);
   w.key("sites").begin_array();
   for (const auto& s : r.ranking.enough ? r.ranking.sites : std::vector<sites::Site>{}) {
     w.begin_object()
@@ -165,7 +167,7 @@ int run_attribute(const config::Config& cfg, const AttributeOptions& opts, std::
     return exit_code(report.error());
   }
   if (opts.format == "json") {
-    render_json(*report, out);
+    render_json(*report, unwinder.cache_bytes(), out);
   } else {
     render_text(*report, out);
   }
