@@ -1,12 +1,16 @@
 #include "sites/dwfl_symbols.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 
 #include <cxxabi.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <unistd.h>
 
 namespace lw::sites::detail {
 namespace {
@@ -108,6 +112,42 @@ std::string demangle(const char* name) {
     return out.get();
   }
   return name;
+}
+
+std::size_t debug_heap_estimate(Dwfl_Module* mod) {
+  // libdw inflates compressed sections in place (the flag is cleared), so the sizes are read from
+  // a fresh look at the files libdwfl chose.
+  Dwarf_Addr bias = 0;
+  (void)dwfl_module_getdwarf(mod, &bias);
+  const char* main_file = nullptr;
+  const char* debug_file = nullptr;
+  dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, &debug_file);
+  std::size_t total = 0;
+  for (const char* path : {main_file, debug_file}) {
+    if (path == nullptr ||
+        (path == debug_file && main_file != nullptr && std::strcmp(main_file, debug_file) == 0)) {
+      continue;
+    }
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      continue;
+    }
+    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+    for (Elf_Scn* scn = elf != nullptr ? elf_nextscn(elf, nullptr) : nullptr; scn != nullptr;
+         scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr shdr;
+      GElf_Chdr chdr;
+      if (gelf_getshdr(scn, &shdr) != nullptr && (shdr.sh_flags & SHF_COMPRESSED) != 0 &&
+          gelf_getchdr(scn, &chdr) != nullptr) {
+        total += chdr.ch_size;
+      }
+    }
+    if (elf != nullptr) {
+      elf_end(elf);
+    }
+    close(fd);
+  }
+  return total;
 }
 
 std::string module_build_id(Dwfl_Module* mod) {

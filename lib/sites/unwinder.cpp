@@ -72,6 +72,7 @@ struct Unwinder::Impl {
   const StackSample* current = nullptr;
   std::unordered_map<Dwfl_Module*, ModuleInfo> modules;
   std::map<ReportedKey, ReportedRange> reported;  // what libdwfl has, by file and address
+  std::unordered_map<std::string, std::size_t> debug_bytes;  // by build-id (or path)
   std::unordered_map<SymbolKey, std::vector<Frame>, SymbolKeyHash> symbols;
   std::size_t symbol_bytes = 0;
   UnwindStats stats;
@@ -261,6 +262,9 @@ const std::vector<Frame>& Unwinder::Impl::frames_at(Dwfl_Module* mod, Dwarf_Addr
   }
   ++stats.symbol_cache_misses;
   std::vector<Frame> frames = detail::symbolize_in_module(mod, pc, info.path, info.build_id);
+  if (!debug_bytes.contains(key.module_key)) {
+    debug_bytes.emplace(key.module_key, detail::debug_heap_estimate(mod));
+  }
   symbol_bytes += sizeof(SymbolKey) + key.module_key.capacity() + 64;  // node and bucket
   for (const Frame& f : frames) {
     symbol_bytes += frame_bytes(f);
@@ -346,8 +350,12 @@ Result<std::vector<Frame>> Unwinder::symbolize(std::uint64_t pc) {
 }
 
 std::size_t Unwinder::cache_bytes() const {
+  std::size_t debug = 0;
+  for (const auto& [key, bytes] : impl_->debug_bytes) {
+    debug += bytes;
+  }
   return impl_->symbol_bytes + impl_->mappings.capacity() * sizeof(Mapping) +
-         impl_->modules.size() * (sizeof(ModuleInfo) + 96);
+         impl_->modules.size() * (sizeof(ModuleInfo) + 96) + debug;
 }
 
 const UnwindStats& Unwinder::stats() const {
