@@ -16,7 +16,8 @@ namespace lw::sites::detail {
 namespace {
 
 struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }  // NOLINT(*-no-malloc): libdw's malloc'd arrays
+  // libdw's and the demangler's malloc'd results.
+  void operator()(void* p) const { std::free(p); }  // NOLINT(*-no-malloc,*-owning-memory)
 };
 
 struct SourcePos {
@@ -155,7 +156,7 @@ std::string module_build_id(Dwfl_Module* mod) {
   GElf_Addr vaddr = 0;
   const int n = dwfl_module_build_id(mod, &bits, &vaddr);
   std::string hex;
-  static constexpr char kDigits[] = "0123456789abcdef";
+  static constexpr std::string_view kDigits = "0123456789abcdef";
   for (int i = 0; i < n; ++i) {
     hex.push_back(kDigits[bits[i] >> 4]);
     hex.push_back(kDigits[bits[i] & 0xf]);

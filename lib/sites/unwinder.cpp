@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sites/dwfl_symbols.h"
+#include "sites/hex.h"
 #include "sites/module_map.h"
 #include "sites/module_report.h"
 
@@ -45,12 +46,6 @@ struct SymbolKeyHash {
            (std::hash<std::uint64_t>{}(k.elf_address) * 31);
   }
 };
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::size_t frame_bytes(const Frame& f) {
   return sizeof(Frame) + f.function.capacity() + f.file.capacity() + f.module.capacity() +
@@ -325,8 +320,8 @@ Result<std::vector<Frame>> Unwinder::unwind(const StackSample& sample) {
     (void)d.unwind_pcs(sample, pcs, unknown_pc);
   }
   if (pcs.empty()) {
-    return Error{ErrorKind::kIo,
-                 "no frame unwound at pc " + hex(sample.regs[kDwarfRip]) + ": " + dwfl_errmsg(-1)};
+    return Error{ErrorKind::kIo, "no frame unwound at pc " + detail::hex(sample.regs[kDwarfRip]) +
+                                     ": " + dwfl_errmsg(-1)};
   }
   ++d.stats.samples;
   std::vector<Frame> out;

@@ -119,8 +119,8 @@ void check_named_leak_path(const std::vector<Frame>& frames, const std::string& 
 struct ScratchDir {
   std::string path;
   ScratchDir() {
-    char tmpl[] = "/tmp/lw-sites-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
+    std::string tmpl = "/tmp/lw-sites-XXXXXX";
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
     path = tmpl;
   }
   ~ScratchDir() { rmdir(path.c_str()); }
