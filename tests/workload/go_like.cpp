@@ -1,0 +1,16 @@
+// lw_go_like: a program that carries a .go.buildinfo section, as every Go binary does, so the
+// attribution command's Go refusal can be tested without a Go toolchain. Sleeps until killed.
+#include <cstdio>
+
+#include <unistd.h>
+
+__attribute__((used, section(".go.buildinfo"))) static const char kBuildinfo[16] =
+    "\xff Go buildinf:";
+
+int main() {
+  std::printf("ready %d\n", static_cast<int>(getpid()));
+  std::fflush(stdout);
+  for (;;) {
+    pause();
+  }
+}
