@@ -272,3 +272,38 @@ TEST_CASE("sites: unwind and symbolize cost per sample, cold and warm, and cache
   CHECK(warm_us < 2000.0);  // generous: a shared 2-core machine
   s.child.stop(SIGKILL, 5s);
 }
+
+TEST_CASE("sites: separate debug files by build-id name libc's frames with file:line") {
+  Stopped s{Child::spawn({LW_SITE_WORKLOAD, "--stop-in", "leak", "--touch-mib", "1"}), {}};
+  take(s);
+  Unwinder with(s.pid, copy_only());
+  const auto frames = with.unwind(s.sample);
+  REQUIRE(frames.has_value());
+  INFO(describe(*frames));
+  const Frame& libc = frames->front();
+  REQUIRE(libc.module.find("libc.so") != std::string::npos);
+  const std::string debug_file = "/usr/lib/debug/.build-id/" + libc.build_id.substr(0, 2) + "/" +
+                                 libc.build_id.substr(2) + ".debug";
+  if (::access(debug_file.c_str(), R_OK) != 0) {
+    LW_SKIP("no separate debug file for libc here (Debian: libc6-dbg): " << debug_file);
+  }
+  CHECK_FALSE(libc.file.empty());  // only the debug file has libc's DWARF
+  CHECK(libc.line > 0);
+  // Pointed at a directory without it, libc is named from its own symbol table only.
+  ScratchDir empty;
+  UnwindOptions o = copy_only();
+  o.debuginfo_path = empty.path;
+  Unwinder without(s.pid, o);
+  const auto heap0 = heap_bytes();
+  const auto bare = without.unwind(s.sample);
+  const auto heap1 = heap_bytes();
+  REQUIRE(bare.has_value());
+  INFO(describe(*bare));
+  REQUIRE(bare->front().module == libc.module);
+  CHECK(bare->front().file.empty());
+  CHECK(bare->front().line == 0);
+  CHECK(bare->front().build_id == libc.build_id);
+  std::printf("without separate debug files: first unwind heap +%zu B, cache_bytes() %zu\n",
+              heap1 - heap0, without.cache_bytes());
+  s.child.stop(SIGKILL, 5s);
+}
