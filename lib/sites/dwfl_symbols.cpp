@@ -1,18 +1,23 @@
 #include "sites/dwfl_symbols.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 
 #include <cxxabi.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <unistd.h>
 
 namespace lw::sites::detail {
 namespace {
 
 struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }  // NOLINT(*-no-malloc): libdw's malloc'd arrays
+  // libdw's and the demangler's malloc'd results.
+  void operator()(void* p) const { std::free(p); }  // NOLINT(*-no-malloc,*-owning-memory)
 };
 
 struct SourcePos {
@@ -110,12 +115,48 @@ std::string demangle(const char* name) {
   return name;
 }
 
+std::size_t debug_heap_estimate(Dwfl_Module* mod) {
+  // libdw inflates compressed sections in place (the flag is cleared), so the sizes are read from
+  // a fresh look at the files libdwfl chose.
+  Dwarf_Addr bias = 0;
+  (void)dwfl_module_getdwarf(mod, &bias);
+  const char* main_file = nullptr;
+  const char* debug_file = nullptr;
+  dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, &debug_file);
+  std::size_t total = 0;
+  for (const char* path : {main_file, debug_file}) {
+    if (path == nullptr ||
+        (path == debug_file && main_file != nullptr && std::strcmp(main_file, debug_file) == 0)) {
+      continue;
+    }
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      continue;
+    }
+    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+    for (Elf_Scn* scn = elf != nullptr ? elf_nextscn(elf, nullptr) : nullptr; scn != nullptr;
+         scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr shdr;
+      GElf_Chdr chdr;
+      if (gelf_getshdr(scn, &shdr) != nullptr && (shdr.sh_flags & SHF_COMPRESSED) != 0 &&
+          gelf_getchdr(scn, &chdr) != nullptr) {
+        total += chdr.ch_size;
+      }
+    }
+    if (elf != nullptr) {
+      elf_end(elf);
+    }
+    close(fd);
+  }
+  return total;
+}
+
 std::string module_build_id(Dwfl_Module* mod) {
   const unsigned char* bits = nullptr;
   GElf_Addr vaddr = 0;
   const int n = dwfl_module_build_id(mod, &bits, &vaddr);
   std::string hex;
-  static constexpr char kDigits[] = "0123456789abcdef";
+  static constexpr std::string_view kDigits = "0123456789abcdef";
   for (int i = 0; i < n; ++i) {
     hex.push_back(kDigits[bits[i] >> 4]);
     hex.push_back(kDigits[bits[i] & 0xf]);

@@ -23,6 +23,11 @@ std::string module_build_id(Dwfl_Module* mod);
 std::vector<Frame> symbolize_in_module(Dwfl_Module* mod, Dwarf_Addr pc, const std::string& module,
                                        const std::string& build_id);
 
+// What libdw holds in memory for the module's debug information once used: the decompressed
+// sizes of its compressed sections (libdw inflates them into the heap; uncompressed ones are
+// mapped from the file, shared with the page cache, and not counted). An estimate, from headers.
+std::size_t debug_heap_estimate(Dwfl_Module* mod);
+
 // abi::__cxa_demangle, or the name unchanged when it is not a mangled C++ name.
 std::string demangle(const char* name);
 

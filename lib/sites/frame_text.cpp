@@ -1,22 +1,11 @@
-#include <cstdio>
-
+#include "sites/hex.h"
 #include "sites/unwinder.h"
 
 namespace lw::sites {
-namespace {
-
-std::string hex_offset(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-}  // namespace
-
 std::string frame_key(const Frame& frame) {
   std::string key = frame.build_id.empty() ? frame.module : frame.build_id;
   key += '+';
-  key += hex_offset(frame.offset);
+  key += detail::hex(frame.offset);
   if (frame.inlined) {
     key += ' ';
     key += frame.function;
@@ -28,7 +17,7 @@ std::string frame_label(const Frame& frame) {
   if (frame.function.empty()) {
     std::string out = frame.module.empty() ? std::string("?") : frame.module;
     out += '+';
-    out += hex_offset(frame.offset);
+    out += detail::hex(frame.offset);
     if (!frame.build_id.empty()) {
       out += " [" + frame.build_id + "]";
     }

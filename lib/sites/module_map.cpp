@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 
 #include <fcntl.h>
 
 #include "base/fd.h"
 #include "base/text.h"
+#include "sites/hex.h"
 
 namespace lw::sites {
 namespace {
@@ -159,11 +159,9 @@ std::vector<std::string> module_file_candidates(pid_t pid, const Module& module,
   std::vector<std::string> out;
   // map_files names a mapping by its exact range; any of the module's mappings opens the file.
   const Mapping& m = module.first ? *module.first : module.mappings.front();
-  char range[64];
-  std::snprintf(range, sizeof range, "/map_files/%llx-%llx",
-                static_cast<unsigned long long>(m.start), static_cast<unsigned long long>(m.end));
   if (use_map_files) {
-    out.push_back(base + range);
+    out.push_back(base + "/map_files/" + detail::hex(m.start, false) + "-" +
+                  detail::hex(m.end, false));
   }
   out.push_back(base + "/root" + module.path);
   if (!module.deleted) {

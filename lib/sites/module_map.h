@@ -62,6 +62,12 @@ struct Module {
 // are not adjacent (the same library mapped twice) give two modules.
 std::vector<Module> group_modules(const std::vector<Mapping>& mappings);
 
+// The load bias of the ELF file open on `fd` when mapped as `module` (mapping address = ELF
+// address + bias), from its program headers: the PT_LOAD holding a mapping's file offset is where
+// that mapping starts. 0 for ET_EXEC. nullopt when the file is not ELF (any bytes: the file is
+// the target's, so a local user controls it) or no mapping falls in a PT_LOAD.
+std::optional<std::uint64_t> elf_load_bias(int fd, const Module& module);
+
 // Reads and parses /proc/PID/maps (`proc_root` lets tests point at a fixture tree).
 Result<ParsedMaps> read_maps(pid_t pid, const std::string& proc_root = "/proc");
 

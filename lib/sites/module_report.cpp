@@ -31,8 +31,12 @@ struct ElfHandle {
 
 }  // namespace
 
+}  // namespace lw::sites::detail
+
+namespace lw::sites {
+
 std::optional<std::uint64_t> elf_load_bias(int fd, const Module& module) {
-  ElfHandle h(fd);
+  detail::ElfHandle h(fd);
   if (h.elf == nullptr || elf_kind(h.elf) != ELF_K_ELF) {
     return std::nullopt;
   }
@@ -55,13 +59,17 @@ std::optional<std::uint64_t> elf_load_bias(int fd, const Module& module) {
       }
       // The segment's first page starts at p_offset rounded down; p_vaddr and p_offset agree
       // modulo the page size, so the mapping's offset has ELF address p_vaddr - p_offset + off.
-      if ((ph.p_offset & kPageMask) <= m.offset && m.offset < ph.p_offset + ph.p_filesz) {
+      if ((ph.p_offset & detail::kPageMask) <= m.offset && m.offset < ph.p_offset + ph.p_filesz) {
         return m.start - (ph.p_vaddr - ph.p_offset + m.offset);
       }
     }
   }
   return std::nullopt;
 }
+
+}  // namespace lw::sites
+
+namespace lw::sites::detail {
 
 Dwfl_Module* report_module(Dwfl* dwfl, pid_t pid, const Module& module,
                            const std::string& proc_root, bool use_map_files) {
@@ -78,7 +86,7 @@ Dwfl_Module* report_module(Dwfl* dwfl, pid_t pid, const Module& module,
     if (!fd) {
       continue;
     }
-    const auto bias = elf_load_bias(fd->get(), module);
+    const auto bias = sites::elf_load_bias(fd->get(), module);
     if (!bias) {
       continue;
     }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sites/dwfl_symbols.h"
+#include "sites/hex.h"
 #include "sites/module_map.h"
 #include "sites/module_report.h"
 
@@ -46,12 +47,6 @@ struct SymbolKeyHash {
   }
 };
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::size_t frame_bytes(const Frame& f) {
   return sizeof(Frame) + f.function.capacity() + f.file.capacity() + f.module.capacity() +
          f.build_id.capacity();
@@ -72,6 +67,7 @@ struct Unwinder::Impl {
   const StackSample* current = nullptr;
   std::unordered_map<Dwfl_Module*, ModuleInfo> modules;
   std::map<ReportedKey, ReportedRange> reported;  // what libdwfl has, by file and address
+  std::unordered_map<std::string, std::size_t> debug_bytes;  // by build-id (or path)
   std::unordered_map<SymbolKey, std::vector<Frame>, SymbolKeyHash> symbols;
   std::size_t symbol_bytes = 0;
   UnwindStats stats;
@@ -261,6 +257,9 @@ const std::vector<Frame>& Unwinder::Impl::frames_at(Dwfl_Module* mod, Dwarf_Addr
   }
   ++stats.symbol_cache_misses;
   std::vector<Frame> frames = detail::symbolize_in_module(mod, pc, info.path, info.build_id);
+  if (!debug_bytes.contains(key.module_key)) {
+    debug_bytes.emplace(key.module_key, detail::debug_heap_estimate(mod));
+  }
   symbol_bytes += sizeof(SymbolKey) + key.module_key.capacity() + 64;  // node and bucket
   for (const Frame& f : frames) {
     symbol_bytes += frame_bytes(f);
@@ -321,8 +320,8 @@ Result<std::vector<Frame>> Unwinder::unwind(const StackSample& sample) {
     (void)d.unwind_pcs(sample, pcs, unknown_pc);
   }
   if (pcs.empty()) {
-    return Error{ErrorKind::kIo,
-                 "no frame unwound at pc " + hex(sample.regs[kDwarfRip]) + ": " + dwfl_errmsg(-1)};
+    return Error{ErrorKind::kIo, "no frame unwound at pc " + detail::hex(sample.regs[kDwarfRip]) +
+                                     ": " + dwfl_errmsg(-1)};
   }
   ++d.stats.samples;
   std::vector<Frame> out;
@@ -346,8 +345,12 @@ Result<std::vector<Frame>> Unwinder::symbolize(std::uint64_t pc) {
 }
 
 std::size_t Unwinder::cache_bytes() const {
+  std::size_t debug = 0;
+  for (const auto& [key, bytes] : impl_->debug_bytes) {
+    debug += bytes;
+  }
   return impl_->symbol_bytes + impl_->mappings.capacity() * sizeof(Mapping) +
-         impl_->modules.size() * (sizeof(ModuleInfo) + 96);
+         impl_->modules.size() * (sizeof(ModuleInfo) + 96) + debug;
 }
 
 const UnwindStats& Unwinder::stats() const {

@@ -70,9 +70,10 @@ class Unwinder {
   // first). For tests and for the capture side's own checks.
   Result<std::vector<Frame>> symbolize(std::uint64_t pc);
 
-  // Bytes held by our own caches (symbolized frames keyed by build-id and ELF address, module
-  // records, the last module map): an estimate from the entries' sizes. libdw's parsed DWARF
-  // (line tables, CFI, DIE abbreviations) is not counted here; the benchmark measures the heap.
+  // Bytes held by the caches, an estimate: our symbolized frames (keyed by build-id and ELF
+  // address), module records and the last module map, plus the decompressed debug sections
+  // libdw keeps for every module symbolized so far. libdw's parsed structures (line tables,
+  // CFI, abbreviations) are not counted; the benchmark measures the heap.
   std::size_t cache_bytes() const;
   const UnwindStats& stats() const;
   pid_t pid() const;

@@ -1,8 +1,14 @@
 #include "sites/module_map.h"
 
 #include <random>
+#include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include "support/process.h"
 
 using lw::sites::group_modules;
 using lw::sites::parse_maps;
@@ -140,4 +146,56 @@ TEST_CASE("sites maps: arbitrary bytes never crash the parser") {
     }
     (void)group_modules(parsed.mappings);
   }
+}
+
+namespace {
+
+lw::sites::Module module_of(std::uint64_t start, std::uint64_t offset) {
+  lw::sites::Mapping m;
+  m.start = start;
+  m.end = start + 0x1000;
+  m.offset = offset;
+  m.executable = true;
+  m.path = "/x";
+  return {m.path, 1, false, m.start, m.end, {m}, std::nullopt};
+}
+
+struct OpenFile {
+  int fd;
+  explicit OpenFile(const char* path) : fd(open(path, O_RDONLY | O_CLOEXEC)) {}
+  ~OpenFile() { close(fd); }
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  OpenFile(OpenFile&&) = delete;
+  OpenFile& operator=(OpenFile&&) = delete;
+};
+
+}  // namespace
+
+TEST_CASE("sites maps: a PIE's load bias from the mapping of its code segment") {
+  // The workload's second PT_LOAD (R E) is at file offset 0x2000, ELF address 0x2000.
+  const auto [status, phdrs] = lw::testing::run_command(
+      std::string("readelf -lW '") + LW_SITE_WORKLOAD + "' | grep -m2 LOAD | tail -1");
+  REQUIRE(status == 0);
+  std::istringstream fields(phdrs);
+  std::string type;
+  std::string offset;
+  std::string vaddr;
+  fields >> type >> offset >> vaddr;
+  const std::uint64_t off = std::stoull(offset, nullptr, 16);
+  const std::uint64_t va = std::stoull(vaddr, nullptr, 16);
+  OpenFile f(LW_SITE_WORKLOAD);
+  REQUIRE(f.fd >= 0);
+  const std::uint64_t base = 0x555555554000;
+  const auto bias = lw::sites::elf_load_bias(f.fd, module_of(base + va, off & ~0xfffULL));
+  REQUIRE(bias.has_value());
+  CHECK(*bias == base);  // mapping start - (p_vaddr - p_offset + mapping offset)
+  // A mapping offset far past every segment matches none.
+  CHECK_FALSE(lw::sites::elf_load_bias(f.fd, module_of(base, 0x7fff0000)).has_value());
+}
+
+TEST_CASE("sites maps: a file that is not ELF has no load bias") {
+  OpenFile f("/proc/self/maps");
+  REQUIRE(f.fd >= 0);
+  CHECK_FALSE(lw::sites::elf_load_bias(f.fd, module_of(0x1000, 0)).has_value());
 }

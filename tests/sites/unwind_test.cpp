@@ -123,3 +123,23 @@ TEST_CASE("sites: a gone process is kGone at attach") {
   REQUIRE_FALSE(st.has_value());
   CHECK(st.error().kind == lw::ErrorKind::kGone);
 }
+
+TEST_CASE("sites: a short stack copy gives the frames it holds, not an error") {
+  auto s = stop_workload({LW_SITE_WORKLOAD, "--stop-in", "leak", "--touch-mib", "1"});
+  Unwinder full(s.child.pid(), stack_copy_only());
+  const auto all = full.unwind(s.sample);
+  REQUIRE(all.has_value());
+  s.sample.stack.resize(64);  // a capture that could read only 64 bytes
+  Unwinder unwinder(s.child.pid(), stack_copy_only());
+  const auto frames = unwinder.unwind(s.sample);
+  REQUIRE(frames.has_value());
+  INFO(describe(*frames));
+  CHECK_FALSE(frames->empty());
+  CHECK(frames->size() < all->size());
+  CHECK(frames->front().module.find("libc.so") != std::string::npos);
+  s.sample.stack.clear();  // nothing at all: still the frame at the registers' pc
+  const auto bare = unwinder.unwind(s.sample);
+  REQUIRE(bare.has_value());
+  CHECK_FALSE(bare->empty());
+  s.child.stop(SIGKILL, 5s);
+}

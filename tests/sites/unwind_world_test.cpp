@@ -41,6 +41,12 @@ const Frame* find_function(const std::vector<Frame>& frames, const std::string& 
   return nullptr;
 }
 
+// malloc's bytes in use, small chunks and mmap'd ones.
+std::size_t heap_bytes() {
+  const auto mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
 struct Range {
   std::uint64_t start = 0;
   std::uint64_t size = 0;
@@ -113,8 +119,8 @@ void check_named_leak_path(const std::vector<Frame>& frames, const std::string& 
 struct ScratchDir {
   std::string path;
   ScratchDir() {
-    char tmpl[] = "/tmp/lw-sites-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
+    std::string tmpl = "/tmp/lw-sites-XXXXXX";
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
     path = tmpl;
   }
   ~ScratchDir() { rmdir(path.c_str()); }
@@ -238,27 +244,66 @@ TEST_CASE("sites: unwind and symbolize cost per sample, cold and warm, and cache
   Stopped s{Child::spawn({LW_SITE_WORKLOAD, "--stop-in", "leak", "--touch-mib", "1"}), {}};
   take(s);
   using clock = std::chrono::steady_clock;
-  const auto heap0 = mallinfo2().uordblks;
+  const auto heap0 = heap_bytes();
   const auto t0 = clock::now();
   Unwinder unwinder(s.pid, copy_only());
-  const auto cold = unwinder.unwind(s.sample);
+  REQUIRE(unwinder.attach());  // reads the maps, opens and reports every module
   const auto t1 = clock::now();
+  const auto heap1 = heap_bytes();
+  const auto cold = unwinder.unwind(s.sample);  // CFI, DWARF and symbols loaded on first use
+  const auto t2 = clock::now();
   REQUIRE(cold.has_value());
-  const auto heap1 = mallinfo2().uordblks;
+  const auto heap2 = heap_bytes();
   constexpr int kWarm = 2000;
   for (int i = 0; i < kWarm; ++i) {
     REQUIRE(unwinder.unwind(s.sample).has_value());
   }
-  const auto t2 = clock::now();
-  const double cold_us = std::chrono::duration<double, std::micro>(t1 - t0).count();
-  const double warm_us = std::chrono::duration<double, std::micro>(t2 - t1).count() / kWarm;
+  const auto t3 = clock::now();
+  const auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
+  const double cold_us = us(t2 - t0);
+  const double warm_us = us(t3 - t2) / kWarm;
   std::printf(
-      "unwind+symbolize: cold %.0f us (%zu frames), warm %.1f us/sample; "
-      "cache_bytes %zu; heap after cold unwind +%zu bytes\n",
-      cold_us, cold->size(), warm_us, unwinder.cache_bytes(),
-      static_cast<std::size_t>(heap1 - heap0));
+      "unwind+symbolize (%zu frames): attach %.0f us, first unwind %.0f us, warm %.1f us/sample; "
+      "heap: attach +%zu B, first unwind +%zu B; cache_bytes() %zu\n",
+      cold->size(), us(t1 - t0), us(t2 - t1), warm_us, static_cast<std::size_t>(heap1 - heap0),
+      static_cast<std::size_t>(heap2 - heap1), unwinder.cache_bytes());
   CHECK(unwinder.stats().symbol_cache_hits >= static_cast<std::uint64_t>(kWarm));
   CHECK(warm_us < cold_us);
   CHECK(warm_us < 2000.0);  // generous: a shared 2-core machine
+  s.child.stop(SIGKILL, 5s);
+}
+
+TEST_CASE("sites: separate debug files by build-id name libc's frames with file:line") {
+  Stopped s{Child::spawn({LW_SITE_WORKLOAD, "--stop-in", "leak", "--touch-mib", "1"}), {}};
+  take(s);
+  Unwinder with(s.pid, copy_only());
+  const auto frames = with.unwind(s.sample);
+  REQUIRE(frames.has_value());
+  INFO(describe(*frames));
+  const Frame& libc = frames->front();
+  REQUIRE(libc.module.find("libc.so") != std::string::npos);
+  const std::string debug_file = "/usr/lib/debug/.build-id/" + libc.build_id.substr(0, 2) + "/" +
+                                 libc.build_id.substr(2) + ".debug";
+  if (::access(debug_file.c_str(), R_OK) != 0) {
+    LW_SKIP("no separate debug file for libc here (Debian: libc6-dbg): " << debug_file);
+  }
+  CHECK_FALSE(libc.file.empty());  // only the debug file has libc's DWARF
+  CHECK(libc.line > 0);
+  // Pointed at a directory without it, libc is named from its own symbol table only.
+  ScratchDir empty;
+  UnwindOptions o = copy_only();
+  o.debuginfo_path = empty.path;
+  Unwinder without(s.pid, o);
+  const auto heap0 = heap_bytes();
+  const auto bare = without.unwind(s.sample);
+  const auto heap1 = heap_bytes();
+  REQUIRE(bare.has_value());
+  INFO(describe(*bare));
+  REQUIRE(bare->front().module == libc.module);
+  CHECK(bare->front().file.empty());
+  CHECK(bare->front().line == 0);
+  CHECK(bare->front().build_id == libc.build_id);
+  std::printf("without separate debug files: first unwind heap +%zu B, cache_bytes() %zu\n",
+              heap1 - heap0, without.cache_bytes());
   s.child.stop(SIGKILL, 5s);
 }

@@ -9,6 +9,8 @@
 
 #include <unistd.h>
 
+// This program exists to make raw malloc/free traffic for the allocator probes to see.
+// NOLINTBEGIN(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
 namespace {
 
 std::vector<void*> g_plugin_kept;  // what the plugin leaks: never freed
@@ -16,9 +18,9 @@ std::vector<void*> g_plugin_kept;  // what the plugin leaks: never freed
 // The stop point of the unwinding tests: the stand-in for the allocator's entry.
 __attribute__((noinline)) void plugin_checkpoint(bool stop) {
   if (stop) {
-    std::printf("stopping tid %d\n", static_cast<int>(gettid()));
-    std::fflush(stdout);
-    raise(SIGSTOP);  // SITE:plugin_raise
+    (void)std::printf("stopping tid %d\n", static_cast<int>(gettid()));
+    (void)std::fflush(stdout);
+    (void)raise(SIGSTOP);  // SITE:plugin_raise
   }
   asm volatile("" ::: "memory");
 }
@@ -40,3 +42,4 @@ extern "C" __attribute__((visibility("default"), noinline)) void* site_plugin_le
   asm volatile("" ::: "memory");
   return p;
 }
+// NOLINTEND(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)

@@ -16,6 +16,7 @@
 //   --stop-in leak|churn|plugin   print "stopping tid N" and raise SIGSTOP once, inside that
 //                         function's allocation path (the unwinding tests attach there)
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -31,6 +32,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+// This program exists to make raw malloc/free traffic for the allocator probes to see.
+// NOLINTBEGIN(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
 namespace {
 
 struct Options {
@@ -50,16 +53,17 @@ std::unordered_map<long, void*> g_sessions;  // the leak: never erased
 std::vector<void*> g_churn_kept;
 void* g_touched = nullptr;
 
-constexpr std::size_t kSessionBytes = 16 * 1024;
-constexpr std::size_t kRequestBytes = 512 * 1024;  // above glibc's mmap threshold (128 KiB)
+constexpr std::size_t kSessionBytes = std::size_t{16} * 1024;
+constexpr std::size_t kRequestBytes =
+    std::size_t{512} * 1024;  // above glibc's mmap threshold (128 KiB)
 constexpr auto kTick = std::chrono::milliseconds(10);
 
 // The stop point of the unwinding tests: the stand-in for the allocator's entry.
 __attribute__((noinline)) void checkpoint(bool stop) {
   if (stop) {
-    std::printf("stopping tid %d\n", static_cast<int>(gettid()));
-    std::fflush(stdout);
-    raise(SIGSTOP);  // SITE:raise
+    (void)std::printf("stopping tid %d\n", static_cast<int>(gettid()));
+    (void)std::fflush(stdout);
+    (void)raise(SIGSTOP);  // SITE:raise
   }
   asm volatile("" ::: "memory");
 }
@@ -130,9 +134,9 @@ void churner() {
 }
 
 std::string default_plugin_path() {
-  char exe[4096];
-  const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  std::string path(exe, n > 0 ? static_cast<std::size_t>(n) : 0);
+  std::array<char, 4096> exe{};
+  const ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  std::string path(exe.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
   return path.substr(0, path.rfind('/') + 1) + "libsite_plugin.so";
 }
 
@@ -156,11 +160,12 @@ void plugin_thread() {
           ? reinterpret_cast<void* (*)(std::size_t, int)>(dlsym(handle, "site_plugin_leak"))
           : nullptr;
   if (leak == nullptr) {
-    std::fprintf(stderr, "dlopen %s: %s\n", path.c_str(), dlerror());
-    std::exit(3);
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): one dlopen, in this thread only
+    (void)std::fprintf(stderr, "dlopen %s: %s\n", path.c_str(), dlerror());
+    _exit(3);
   }
-  std::printf("plugin loaded\n");
-  std::fflush(stdout);
+  (void)std::printf("plugin loaded\n");
+  (void)std::fflush(stdout);
   bool stop = g_opt.stop_in == "plugin";
   paced(g_opt.plugin_kib_per_s / 4, [&](long /*done*/, long n) {  // 4 KiB each
     for (long i = 0; i < n; ++i) {
@@ -200,7 +205,7 @@ bool parse_args(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (!parse_args(argc, argv)) {
-    std::fprintf(stderr, "usage: see the comment at the top of site_workload.cpp\n");
+    (void)std::fprintf(stderr, "usage: see the comment at the top of site_workload.cpp\n");
     return 2;
   }
   // SIGUSR1 (the dlopen trigger) and the exit signals are taken by sigwait, never delivered.
@@ -222,8 +227,8 @@ int main(int argc, char** argv) {
   while (!touched.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  std::printf("ready %d\n", static_cast<int>(getpid()));
-  std::fflush(stdout);
+  (void)std::printf("ready %d\n", static_cast<int>(getpid()));
+  (void)std::fflush(stdout);
   threads.emplace_back(leaker);
   threads.emplace_back(churner);
   std::thread plugin(plugin_thread);
@@ -246,3 +251,4 @@ int main(int argc, char** argv) {
   plugin.join();
   return 0;
 }
+// NOLINTEND(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
