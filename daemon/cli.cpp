@@ -14,6 +14,7 @@ const char* const kUsage =
     "       leakwatchd --check-config FILE\n"
     "       leakwatchd --once [--duration D] [--format text|prometheus|json] [--config FILE]\n"
     "       leakwatchd --analyze FILE [--limit SIZE]\n"
+    "       leakwatchd --attribute PID [--duration D] [--format text|json] [--config FILE]\n"
     "       leakwatchd --version | --help\n"
     "\n"
     "Finds memory leaks before the OOM killer does: samples every process and memory cgroup,\n"
@@ -27,11 +28,16 @@ const char* const kUsage =
     "  --sys-root DIR      sysfs root, e.g. /host/sys (overrides paths.sysfs)\n"
     "  --check-config FILE validate a configuration file and exit (0 = valid)\n"
     "  --once              sample for --duration (default: one scan) and print a report\n"
-    "  --duration D        how long --once samples, e.g. 30s (scans every scan.interval)\n"
-    "  --format F          text (default), prometheus or json\n"
+    "  --duration D        how long --once samples, e.g. 30s (scans every scan.interval),\n"
+    "                      or how long --attribute traces\n"
+    "  --format F          text (default), prometheus or json (--attribute: text or json)\n"
     "  --analyze FILE      classify a recorded series: CSV 'timestamp,bytes' or the log of\n"
     "                      'echo \"$(date '+%F %T') RSS: $(ps -o rss= -p PID) KB\"' loops\n"
     "  --limit SIZE        with --analyze: forecast when the series reaches SIZE (e.g. 2GiB)\n"
+    "  --attribute PID     trace PID's allocator for --duration (default 30s) and print the\n"
+    "                      allocation sites holding its growth (needs CAP_BPF and CAP_PERFMON,\n"
+    "                      or root; x86_64). Exit: 0 ran, 1 error, 3 target refused, 4 missing\n"
+    "                      privilege, 5 target exited/exec'd, 6 over the call-rate budget\n"
     "\n"
     "Signals: SIGHUP reloads the configuration, SIGTERM stops.\n"
     "Docs: /usr/share/doc/leakwatch/README.md, leakwatchd(8).\n";
@@ -50,12 +56,13 @@ enum LongOption : int {
   kLimit,
   kDuration,
   kFormat,
+  kAttribute,
   kOnce,
   kVersion,
   kHelp,
 };
 
-constexpr std::array<option, 13> kLongOptions{{
+constexpr std::array<option, 14> kLongOptions{{
     {"config", required_argument, nullptr, kConfig},
     {"listen", required_argument, nullptr, kListen},
     {"proc-root", required_argument, nullptr, kProcRoot},
@@ -65,6 +72,7 @@ constexpr std::array<option, 13> kLongOptions{{
     {"limit", required_argument, nullptr, kLimit},
     {"duration", required_argument, nullptr, kDuration},
     {"format", required_argument, nullptr, kFormat},
+    {"attribute", required_argument, nullptr, kAttribute},
     {"once", no_argument, nullptr, kOnce},
     {"version", no_argument, nullptr, kVersion},
     {"help", no_argument, nullptr, kHelp},
@@ -95,6 +103,8 @@ std::optional<std::string>* value_slot(int opt, CliArgs& a) {
       return &a.duration;
     case kFormat:
       return &a.format;
+    case kAttribute:
+      return &a.attribute;
     default:
       return nullptr;
   }

@@ -11,7 +11,7 @@ extern const char* const kUsage;
 
 struct CliArgs {
   std::optional<std::string> config, listen, proc_root, sys_root, check_config, analyze, limit,
-      duration, format;
+      duration, format, attribute;
   bool once = false, version = false, help = false;
 };
 

@@ -20,6 +20,7 @@
 #include "analysis/classify.h"
 #include "config/config.h"
 #include "daemon/app.h"
+#include "daemon/attribute.h"
 #include "daemon/cli.h"
 #include "daemon/once.h"
 #include "daemon/options.h"
@@ -66,6 +67,34 @@ int analyze(const std::string& path, const std::optional<std::string>& limit) {
   const auto opts = lw::daemon::analysis_options(defaults);
   std::cout << lw::recording::render_analysis(*samples, limit_bytes, opts.memory);
   return EXIT_SUCCESS;
+}
+
+int attribute(const lw::daemon::CliArgs& a, lw::config::Config& cfg) {
+  lw::daemon::AttributeOptions o;
+  const auto& pid = *a.attribute;
+  if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(pid) <= 0) {
+    std::cerr << "leakwatchd: --attribute '" << pid << "' is not a process id\n";
+    return 2;
+  }
+  o.pid = std::stoi(pid);
+  if (a.duration) {
+    const auto d = lw::config::parse_duration(*a.duration);
+    if (!d || d->count() <= 0) {
+      std::cerr << "leakwatchd: --duration '" << *a.duration << "' is not a duration (e.g. 30s)\n";
+      return 2;
+    }
+    o.duration = *d;
+  }
+  o.format = a.format.value_or("text");
+  if (o.format != "text" && o.format != "json") {
+    std::cerr << "leakwatchd: --attribute: --format must be text or json\n";
+    return 2;
+  }
+  if (a.proc_root) {
+    cfg.paths.procfs = *a.proc_root;
+  }
+  return lw::daemon::run_attribute(cfg, o, std::cout, std::cerr);
 }
 
 lw::Result<lw::config::Config> load(const lw::daemon::CliArgs& a, std::string& used_path) {
@@ -152,6 +181,9 @@ int run(int argc, char** argv) {
   if (!cfg) {
     std::cerr << "leakwatchd: " << cfg.error().detail << "\n";
     return EXIT_FAILURE;
+  }
+  if (a.attribute) {
+    return attribute(a, *cfg);
   }
   if (a.once) {
     lw::daemon::OnceOptions o;

@@ -137,6 +137,25 @@ struct Config {
     bool operator==(const Web&) const = default;
   } web;
 
+  // leakwatchd --attribute: allocation-site attribution (lib/sites). Read at each session's start.
+  struct Attribution {
+    std::uint64_t sample_interval = 512ULL << 10;   // mean bytes between samples; 1 .. 1GiB
+    std::uint64_t stack_bytes = 8ULL << 10;         // user stack copied per sample; 512 .. 16KiB
+    std::uint32_t max_live_samples = 65536;         // BPF live map entries; 1024 .. 4194304
+    std::uint64_t ring_buffer = 4ULL << 20;         // power of two; 64KiB .. 256MiB
+    std::uint32_t max_stack_records = 20000;        // raw stacks held in user space; 100 .. 1000000
+    Duration min_age{std::chrono::seconds(5)};      // retained = live and older; 0 .. 1h
+    Duration probe_phase{std::chrono::seconds(2)};  // hard cap; 100ms .. 1m
+    double target_budget_percent = 5.0;  // target CPU lost to traps, % of one CPU; 0.01 .. 100
+    double trap_cost_us = 5.0;           // per probe hit, microseconds; 0.1 .. 100
+    double daemon_budget_percent = 5.0;  // our CPU for unwinding, % of one CPU; 0.1 .. 100
+    std::uint32_t min_samples = 20;      // below: "not enough samples to rank"; 1 .. 100000
+    std::vector<std::string> allocator_libraries{"libjemalloc", "libtcmalloc", "libmimalloc"};
+    std::string symbol_prefix;  // e.g. "je_"
+
+    bool operator==(const Attribution&) const = default;
+  } attribution;
+
   struct Paths {
     std::string procfs = "/proc";
     std::string sysfs = "/sys";

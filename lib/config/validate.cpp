@@ -55,6 +55,7 @@ class Validator {
     exporter(c.exporter);
     groups(c.groups);
     web(c.web);
+    attribution(c.attribution);
     paths(c.paths);
     log(c.log);
     if (!error_) {
@@ -259,6 +260,24 @@ class Validator {
     }
     basic_auth_users(w.basic_auth_users);
     allow_list(w.allow);
+  }
+
+  void attribution(const Config::Attribution& a) {
+    check("attribution.sample_interval", a.sample_interval, limits::kAttrSampleInterval);
+    check("attribution.stack_bytes", a.stack_bytes, limits::kAttrStackBytes);
+    check("attribution.max_live_samples", a.max_live_samples, limits::kAttrMaxLive);
+    check("attribution.ring_buffer", a.ring_buffer, limits::kAttrRingBuffer);
+    if ((a.ring_buffer & (a.ring_buffer - 1)) != 0) {
+      fail("attribution.ring_buffer", std::to_string(a.ring_buffer) + " is not a power of two",
+           "a power of two, 64KiB .. 256MiB");
+    }
+    check("attribution.max_stack_records", a.max_stack_records, limits::kAttrMaxRecords);
+    check("attribution.min_age", a.min_age, limits::kAttrMinAge);
+    check("attribution.probe_phase", a.probe_phase, limits::kAttrProbePhase);
+    check("attribution.target_budget_percent", a.target_budget_percent, limits::kAttrTargetBudget);
+    check("attribution.trap_cost_us", a.trap_cost_us, limits::kAttrTrapCost);
+    check("attribution.daemon_budget_percent", a.daemon_budget_percent, limits::kAttrDaemonBudget);
+    check("attribution.min_samples", a.min_samples, limits::kAttrMinSamples);
   }
 
   void paths(const Config::Paths& p) {

@@ -224,6 +224,25 @@ void walk_log(Walker& w, const YAML::Node& n, const std::string& p, Config::Log&
 }
 
 // A Handler that walks one section into its part of the Config.
+void walk_attribution(Walker& w, const YAML::Node& n, const std::string& p,
+                      Config::Attribution& a) {
+  w.map(n, p,
+        {{"sample_interval", w.bytes(a.sample_interval)},
+         {"stack_bytes", w.bytes(a.stack_bytes)},
+         {"max_live_samples", w.u32(a.max_live_samples, limits::kAttrMaxLive)},
+         {"ring_buffer", w.bytes(a.ring_buffer)},
+         {"max_stack_records", w.u32(a.max_stack_records, limits::kAttrMaxRecords)},
+         {"min_age", w.duration(a.min_age)},
+         {"probe_phase", w.duration(a.probe_phase)},
+         {"target_budget_percent", w.real(a.target_budget_percent, limits::kAttrTargetBudget)},
+         {"trap_cost_us", w.real(a.trap_cost_us, limits::kAttrTrapCost)},
+         {"daemon_budget_percent", w.real(a.daemon_budget_percent, limits::kAttrDaemonBudget)},
+         {"min_samples", w.u32(a.min_samples, limits::kAttrMinSamples)},
+         {"allocator_libraries",
+          w.strings(a.allocator_libraries, "library file-name fragments, e.g. libjemalloc")},
+         {"symbol_prefix", w.text_value(a.symbol_prefix, "a symbol prefix such as je_, or ''")}});
+}
+
 template <typename Section>
 Handler section(Walker& w, Section& out,
                 void (*walk)(Walker&, const YAML::Node&, const std::string&, Section&)) {
@@ -240,6 +259,7 @@ void walk_document(Walker& w, const YAML::Node& doc, Config& c) {
       {"export", section(w, c.exporter, walk_export)},
       {"groups", section(w, c.groups, walk_groups)},
       {"web", section(w, c.web, walk_web)},
+      {"attribution", section(w, c.attribution, walk_attribution)},
       {"paths", section(w, c.paths, walk_paths)},
       {"log", section(w, c.log, walk_log)},
   };

@@ -30,11 +30,11 @@ struct StackSample {
 // function and is shown as module+0x<offset>; an inlined frame shares its address with the frame
 // after it.
 struct Frame {
-  std::string function;  // demangled; empty when unknown
-  std::string file;      // source file; empty when unknown
-  int line = 0;          // 0 when unknown
-  std::string module;    // the mapped file's path as the target sees it
-  std::string build_id;  // lowercase hex; empty when the file has none
+  std::string function;      // demangled; empty when unknown
+  std::string file;          // source file; empty when unknown
+  int line = 0;              // 0 when unknown
+  std::string module;        // the mapped file's path as the target sees it
+  std::string build_id;      // lowercase hex; empty when the file has none
   std::uint64_t offset = 0;  // the ELF address in `module` (what `addr2line -e module` takes)
   bool inlined = false;
 };

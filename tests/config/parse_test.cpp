@@ -182,7 +182,7 @@ TEST_CASE("parse_config: ':PORT' listens on all interfaces", "[config]") {
 TEST_CASE("parse_config: an unknown key is an error at its position, at any depth", "[config]") {
   CHECK(error_of("log:\n  level: info\nlogging:\n  level: info\n") ==
         "leakwatch.yaml:3:1: logging: unknown key, allowed: scan, store, analysis, export, groups, "
-        "web, paths, log");
+        "web, attribution, paths, log");
   CHECK(error_of("scan:\n  interval: 10s\n  intervall: 20s\n") ==
         "leakwatch.yaml:3:3: scan.intervall: unknown key, allowed: interval, smaps, "
         "limits_interval, identity_refresh_scans, kmsg");
@@ -363,7 +363,7 @@ TEST_CASE("parse_config: a lone ',' is a syntax error, not an endless parse", "[
 TEST_CASE("parse_config: the top level must be one map of sections", "[config]") {
   CHECK(error_of("- scan\n- store\n") ==
         "leakwatch.yaml:1:1: top level: expected a map of sections, got a list, allowed: scan, "
-        "store, analysis, export, groups, web, paths, log");
+        "store, analysis, export, groups, web, attribution, paths, log");
   CHECK(starts_with(error_of("hello\n"),
                     "leakwatch.yaml:1:1: top level: expected a map of sections, got 'hello'"));
   CHECK(starts_with(error_of("log: {}\n---\nscan: {}\n"),
@@ -446,4 +446,27 @@ groups:
     const auto r = parse_config(junk, "t");
     CHECK_FALSE(r.has_value());
   }
+}
+
+TEST_CASE("parse_config: the attribution section is read and range-checked", "[config]") {
+  const auto cfg = lw::config::parse_config(
+      "attribution:\n  sample_interval: 64KiB\n  stack_bytes: 4KiB\n  min_age: 2s\n"
+      "  probe_phase: 500ms\n  target_budget_percent: 2.5\n  trap_cost_us: 1.5\n"
+      "  allocator_libraries: [libjemalloc]\n  symbol_prefix: je_\n",
+      "leakwatch.yaml");
+  REQUIRE(cfg);
+  CHECK(cfg->attribution.sample_interval == 64 * 1024);
+  CHECK(cfg->attribution.stack_bytes == 4096);
+  CHECK(cfg->attribution.min_age == std::chrono::seconds(2));
+  CHECK(cfg->attribution.probe_phase == std::chrono::milliseconds(500));
+  CHECK(cfg->attribution.target_budget_percent == 2.5);
+  CHECK(cfg->attribution.trap_cost_us == 1.5);
+  CHECK(cfg->attribution.allocator_libraries == std::vector<std::string>{"libjemalloc"});
+  CHECK(cfg->attribution.symbol_prefix == "je_");
+  CHECK(error_of("attribution:\n  stack_bytes: 32KiB\n").find("attribution.stack_bytes") !=
+        std::string::npos);
+  CHECK(error_of("attribution:\n  ring_buffer: 100KiB\n").find("not a power of two") !=
+        std::string::npos);
+  CHECK(error_of("attribution:\n  sample_interval: 2GiB\n").find("out of range") !=
+        std::string::npos);
 }
