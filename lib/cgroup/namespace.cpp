@@ -2,26 +2,11 @@
 
 #include <vector>
 
+#include "cgroup/naming.h"
+
 namespace lw::cgroup {
 
 namespace {
-
-// "/a/b/" -> {"a", "b"}; empty components (doubled or trailing '/') are dropped.
-std::vector<std::string_view> components(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    const std::string_view part = path.substr(0, slash);
-    if (!part.empty()) {
-      out.push_back(part);
-    }
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
 
 std::string join(const std::vector<std::string_view>& parts) {
   if (parts.empty()) {
@@ -39,7 +24,7 @@ std::string join(const std::vector<std::string_view>& parts) {
 
 std::size_t leading_ups(std::string_view path) {
   std::size_t n = 0;
-  for (const std::string_view part : components(path)) {
+  for (const std::string_view part : path_components(path)) {
     if (part != "..") {
       break;
     }
@@ -49,7 +34,7 @@ std::size_t leading_ups(std::string_view path) {
 }
 
 bool only_ups(std::string_view path) {
-  const auto parts = components(path);
+  const auto parts = path_components(path);
   return !parts.empty() && leading_ups(path) == parts.size();
 }
 
@@ -58,7 +43,7 @@ std::optional<std::string> resolve_ns_path(std::string_view path,
   if (path.empty() || path.front() != '/') {
     return std::nullopt;
   }
-  const auto parts = components(path);
+  const auto parts = path_components(path);
   bool climbs = false;
   for (const std::string_view part : parts) {
     climbs = climbs || part == ".." || part == ".";
@@ -70,7 +55,7 @@ std::optional<std::string> resolve_ns_path(std::string_view path,
   if (!ns_root) {
     return std::nullopt;
   }
-  std::vector<std::string_view> out = components(*ns_root);
+  std::vector<std::string_view> out = path_components(*ns_root);
   for (const std::string_view part : parts) {
     if (part == "..") {
       if (out.empty()) {
@@ -85,8 +70,8 @@ std::optional<std::string> resolve_ns_path(std::string_view path,
 }
 
 std::optional<std::string> namespace_root_from(std::string_view found, std::string_view own) {
-  auto f = components(found);
-  const auto o = components(own);
+  auto f = path_components(found);
+  const auto o = path_components(own);
   if (o.size() > f.size()) {
     return std::nullopt;
   }

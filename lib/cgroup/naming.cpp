@@ -12,22 +12,6 @@ constexpr std::size_t kIdLength = 64;
 constexpr std::size_t kShortIdLength = 12;
 constexpr std::size_t kUidLength = 36;  // 8-4-4-4-12
 
-std::vector<std::string_view> components(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    const std::string_view part = path.substr(0, slash);
-    if (!part.empty()) {
-      out.push_back(part);
-    }
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
 constexpr bool is_lower_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
@@ -150,7 +134,7 @@ std::optional<std::string> pod_uid_in(std::string_view part) {
 }  // namespace
 
 std::optional<std::string> systemd_unit(std::string_view cgroup_path) {
-  const auto parts = components(cgroup_path);
+  const auto parts = path_components(cgroup_path);
   // Deepest first.
   for (std::size_t i = parts.size(); i-- > 0;) {
     if (has_any_suffix(parts[i], kLeafSuffixes)) {
@@ -166,7 +150,7 @@ std::optional<std::string> systemd_unit(std::string_view cgroup_path) {
 }
 
 std::optional<ContainerId> container_id(std::string_view cgroup_path) {
-  const auto parts = components(cgroup_path);
+  const auto parts = path_components(cgroup_path);
   for (std::size_t i = parts.size(); i-- > 0;) {
     const auto found = id_in(parts[i]);
     if (!found) {
@@ -191,6 +175,22 @@ std::optional<ContainerId> container_id(std::string_view cgroup_path) {
     return out;
   }
   return std::nullopt;
+}
+
+std::vector<std::string_view> path_components(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    const std::string_view part = path.substr(0, slash);
+    if (!part.empty()) {
+      out.push_back(part);
+    }
+    if (slash == std::string_view::npos) {
+      break;
+    }
+    path.remove_prefix(slash + 1);
+  }
+  return out;
 }
 
 }  // namespace lw::cgroup

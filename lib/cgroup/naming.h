@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lw::cgroup {
 
@@ -23,6 +24,9 @@ namespace lw::cgroup {
 // deepest component with any other unit suffix (.slice, .socket, .mount, .swap, ...). A process
 // in "/system.slice/nginx.service/worker" (a delegated sub-cgroup) belongs to "nginx.service".
 // nullopt when no component is a unit name ("/", "/docker/<id>").
+// "/a/b/" -> {"a", "b"}; empty components (doubled or trailing '/') are dropped.
+std::vector<std::string_view> path_components(std::string_view path);
+
 std::optional<std::string> systemd_unit(std::string_view cgroup_path);
 
 struct ContainerId {

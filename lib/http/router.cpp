@@ -124,7 +124,7 @@ std::string internal_error_response() {
 }
 
 Router::Router(const exporter::ReportBoard& board, const prometheus::Collectable& metrics,
-               std::function<Health()> health, std::unique_ptr<BasicAuth> auth)
+               std::function<Health()> health, std::shared_ptr<BasicAuth> auth)
     : board_(board), metrics_(metrics), health_(std::move(health)), auth_(std::move(auth)) {}
 
 void Router::set_auth(std::shared_ptr<BasicAuth> auth) {

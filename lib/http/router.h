@@ -49,7 +49,7 @@ class Router {
  public:
   // `auth` may be null (no authentication). The references must outlive the router.
   Router(const exporter::ReportBoard& board, const prometheus::Collectable& metrics,
-         std::function<Health()> health, std::unique_ptr<BasicAuth> auth);
+         std::function<Health()> health, std::shared_ptr<BasicAuth> auth);
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
   ~Router();

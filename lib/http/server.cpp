@@ -34,28 +34,46 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Status HttpServer::update_access(const ServerOptions& options) {
+namespace {
+
+// The access rules of the options, checked: the allow list and the basic-auth users (null when
+// there are none).
+struct Access {
   std::vector<Ipv4Cidr> allow;
+  std::shared_ptr<BasicAuth> auth;
+};
+
+Result<Access> parse_access(const ServerOptions& options) {
+  Access access;
   for (const std::string& entry : options.allow) {
     auto cidr = parse_ipv4_cidr(entry);
     if (!cidr) {
       return cidr.error();
     }
-    allow.push_back(*cidr);
+    access.allow.push_back(*cidr);
   }
-  std::shared_ptr<BasicAuth> auth;
   if (!options.basic_auth_users.empty()) {
     auto created = BasicAuth::create(options.basic_auth_users);
     if (!created) {
       return created.error();
     }
-    auth = std::move(*created);
+    access.auth = std::move(*created);
+  }
+  return access;
+}
+
+}  // namespace
+
+Status HttpServer::update_access(const ServerOptions& options) {
+  auto access = parse_access(options);
+  if (!access) {
+    return access.error();
   }
   if (!impl_->front || !impl_->router) {
     return Error{ErrorKind::kIo, "the HTTP server is stopped"};
   }
-  impl_->router->set_auth(std::move(auth));
-  impl_->front->set_allow(std::move(allow));
+  impl_->router->set_auth(std::move(access->auth));
+  impl_->front->set_allow(std::move(access->allow));
   return Ok{};
 }
 
@@ -72,21 +90,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& optio
     if (!address) {
       return address.error();
     }
-    std::vector<Ipv4Cidr> allow;
-    for (const std::string& entry : options.allow) {
-      auto cidr = parse_ipv4_cidr(entry);
-      if (!cidr) {
-        return cidr.error();
-      }
-      allow.push_back(*cidr);
-    }
-    std::unique_ptr<BasicAuth> auth;
-    if (!options.basic_auth_users.empty()) {
-      auto created = BasicAuth::create(options.basic_auth_users);
-      if (!created) {
-        return created.error();
-      }
-      auth = std::move(*created);
+    auto access = parse_access(options);
+    if (!access) {
+      return access.error();
     }
     FrontLimits limits;
     limits.header_timeout = at_least_1ms(options.header_timeout);
@@ -95,13 +101,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& optio
     limits.max_connections_per_address =
         std::max<std::size_t>(options.max_connections_per_address, 1);
     limits.max_head_bytes = kMaxHeadBytes;
-    auto front = ConnectionFront::bind(*address, limits, std::move(allow));
+    auto front = ConnectionFront::bind(*address, limits, std::move(access->allow));
     if (!front) {
       return Error{ErrorKind::kIo, "cannot listen on " + *normalize_listen_address(options.listen) +
                                        ": " + front.error().detail};
     }
     auto impl = std::make_unique<Impl>();
-    impl->router = std::make_unique<Router>(board, metrics, std::move(health), std::move(auth));
+    impl->router =
+        std::make_unique<Router>(board, metrics, std::move(health), std::move(access->auth));
     impl->workers =
         std::make_unique<WorkerPool>(std::clamp(options.threads, kMinThreads, kMaxThreads));
     impl->front = std::move(*front);
