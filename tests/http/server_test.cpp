@@ -23,6 +23,7 @@
 #include "http/http_client.h"
 #include "http/json_check.h"
 #include "http/report_fixture.h"
+#include "support/base64.h"
 
 using lw::http::Health;
 using lw::http::HttpServer;
@@ -108,25 +109,7 @@ HttpResponse must(const std::optional<HttpResponse>& r) {
 }
 
 std::string basic(std::string_view user, std::string_view password) {
-  // RFC 4648 base64, enough for the test credentials.
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const std::string in = std::string(user) + ":" + std::string(password);
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) {
-      v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    }
-    if (i + 2 < in.size()) {
-      v |= static_cast<unsigned char>(in[i + 2]);
-    }
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[v & 63] : '=';
-  }
-  return "Basic " + out;
+  return lw::testing::basic_authorization(user, password);
 }
 
 const json::Value* find_pid(const json::Value& array, double pid) {
