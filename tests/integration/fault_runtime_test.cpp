@@ -1,7 +1,7 @@
 // The fault matrix, runtime rows (RELIABILITY.md): signal storms, a configuration file that is
 // gone at reload, a wall clock stepped by an hour (libfaketime, never the host's clock),
-// processes vanishing mid-read and an unreadable kernel log. Each case checks that the real
-// daemon keeps serving and scanning, logs one clear line and counts the fault.
+// processes and cgroups vanishing mid-read and an unreadable kernel log. Each case checks that the
+// real daemon keeps serving and scanning, logs one clear line and counts the fault.
 
 #include <chrono>
 #include <cmath>
@@ -13,11 +13,15 @@
 #include <vector>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "http/json_check.h"
 #include "integration/fault_util.h"
+#include "support/memory_cgroup.h"
+#include "support/metrics_text.h"
+#include "support/process.h"
 
 using namespace lw::testing;
 using namespace std::chrono_literals;
@@ -241,5 +245,59 @@ TEST_CASE("fault: the kernel log returns EPIPE (records overwritten)", "[integra
   d.process().drain();
   INFO(d.process().output());
   CHECK(count_lines(d.process().output(), "kernel log: readable") == 1);
+  stop_cleanly(d);
+}
+
+TEST_CASE("fault: cgroups vanish mid-read", "[integration][fault]") {
+  // A parent memory cgroup for the churn, so every churned one is below it and easy to clean up.
+  TestCgroup parent("lw-fault-cgchurn-" + std::to_string(::getpid()));
+  if (!parent.ok()) {
+    LW_SKIP("no writable memory cgroup controller on this host");
+  }
+  FakeRoot tmp;
+  Daemon d(fault_config(tmp / "state"));
+  REQUIRE(d.wait_scans(2, 20s));
+  const double before =
+      metric(d, "leakwatch_scan_errors_total", {{"reason", "cgroup"}}).value_or(0);
+  // Two shells creating and removing child cgroups as fast as they can: many are listed by a
+  // scan and gone before their files are read.
+  std::vector<Child> churn;
+  for (int i = 0; i < 2; ++i) {
+    const std::string dir = parent.path() + "/c" + std::to_string(i);
+    churn.push_back(Child::spawn(
+        {"/bin/sh", "-c", "while :; do mkdir " + dir + " && rmdir " + dir + "; done"}, false));
+  }
+  const bool vanished =
+      wait_metric(d, "leakwatch_scan_errors_total", {{"reason", "cgroup"}}, before + 1);
+  CHECK(still_scanning(d));
+  for (Child& c : churn) {
+    (void)c.stop(SIGKILL, 5s);
+  }
+  for (int i = 0; i < 2; ++i) {
+    ::rmdir((parent.path() + "/c" + std::to_string(i)).c_str());
+  }
+  CHECK(vanished);
+  CHECK(serving(d));
+  const auto samples = d.scrape();
+  CHECK(duplicate_series(samples).empty());
+  CHECK(find_sample(samples, "leakwatch_scan_errors_total", {{"reason", "parse"}}) == 0);
+  // Once the churn stops, no series of a removed cgroup stays.
+  CHECK(wait_until(
+      [&] {
+        const auto now = d.scrape();
+        for (int i = 0; i < 2; ++i) {
+          const std::string rel = parent.rel() + "/c" + std::to_string(i);
+          if (find_sample(now, "leakwatch_cgroup_memory_usage_bytes", {{"cgroup", rel}})) {
+            return false;
+          }
+        }
+        return true;
+      },
+      10s));
+  d.process().drain();
+  INFO(d.process().output());
+  // A vanished cgroup is normal: never a warning or an error line.
+  CHECK(count_lines(d.process().output(), " warning ") == 0);
+  CHECK(count_lines(d.process().output(), " error ") == 0);
   stop_cleanly(d);
 }
