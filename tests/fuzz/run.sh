@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 what=$1 seconds=$2
 shift 2
 build=${LW_FUZZ_BUILD:-build-fuzz}
-targets=$(sed -n 's/^lw_fuzz_target(\([a-z_0-9]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)
+targets=$(sed -n 's/^ *lw_fuzz_target(\([a-z_0-9]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)
 if [ "$what" != all ]; then
   grep -qx "$what" <<<"$targets" || { echo "unknown target $what; known: $targets" >&2; exit 2; }
   targets=$what
