@@ -20,9 +20,9 @@ namespace lw::sites {
 struct CaptureOptions {
   int pid = 0;
   std::uint64_t sample_interval = 512ULL * 1024;  // mean bytes between samples, 1 .. 1 GiB
-  std::uint32_t stack_bytes = 8192;            // user stack copied per sample, <= 16 KiB
-  std::uint32_t max_live = 65536;              // live-map entries
-  std::uint32_t ring_bytes = 4U << 20;         // ring buffer (a power of two, >= 4 KiB)
+  std::uint32_t stack_bytes = 8192;               // user stack copied per sample, <= 16 KiB
+  std::uint32_t max_live = 65536;                 // live-map entries
+  std::uint32_t ring_bytes = 4U << 20;            // ring buffer (a power of two, >= 4 KiB)
 };
 
 // Totals since attach, summed over CPUs.
