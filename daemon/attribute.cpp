@@ -148,6 +148,10 @@ int exit_code(const Error& e) {
 
 int run_attribute(const config::Config& cfg, const AttributeOptions& opts, std::ostream& out,
                   std::ostream& err) {
+  // libdw fetches missing debug info over the network when DEBUGINFOD_URLS is set: a root tool
+  // reading a target's stacks must not make network requests it was not asked for. Local debug
+  // files (/usr/lib/debug/.build-id) are still used.
+  ::unsetenv("DEBUGINFOD_URLS");  // NOLINT(concurrency-mt-unsafe): before any thread starts
   sites::UnwindOptions uo;
   uo.proc_root = cfg.paths.procfs;
   sites::Unwinder unwinder(opts.pid, uo);

@@ -20,6 +20,9 @@ test_pkgs=(prometheus python3 clang-format clang-tidy lintian systemd util-linux
   debootstrap systemd-container zstd ccache)
 # The per-process page is rendered in a headless browser (tests/integration/process_page_test.cpp).
 test_pkgs+=(chromium)
+# The attribution tests: glibc's separate debug file (found by build-id), Debian's libFuzzer
+# runtime for tests/fuzz/run.sh, libfaketime for the wall-clock fault row.
+test_pkgs+=(libc6-dbg libclang-rt-14-dev faketime)
 
 want=("${build_pkgs[@]}")
 case "${1:---build}" in
