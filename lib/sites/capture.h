@@ -20,9 +20,9 @@ namespace lw::sites {
 struct CaptureOptions {
   int pid = 0;
   std::uint64_t sample_interval = 512ULL * 1024;  // mean bytes between samples, 1 .. 1 GiB
-  std::uint32_t stack_bytes = 8192;            // user stack copied per sample, <= 16 KiB
-  std::uint32_t max_live = 65536;              // live-map entries
-  std::uint32_t ring_bytes = 4U << 20;         // ring buffer (a power of two, >= 4 KiB)
+  std::uint32_t stack_bytes = 8192;               // user stack copied per sample, <= 16 KiB
+  std::uint32_t max_live = 65536;                 // live-map entries
+  std::uint32_t ring_bytes = 4U << 20;            // ring buffer (a power of two, >= 4 KiB)
 };
 
 // Totals since attach, summed over CPUs.
@@ -48,10 +48,15 @@ struct LiveEntry {
 
 class Capture {
  public:
-  // Loads the BPF object and attaches every probe. Errors: kDenied when the kernel refuses the
-  // load or the attach for lack of privilege (the detail names the call), kIo otherwise.
+  // Loads the BPF object and attaches the probe phase's probes only: the entries of `malloc` and
+  // `free`, which only count calls (no sampling), so that a detach in the probe phase removes two
+  // uprobes, not all of them. Errors: kDenied when the kernel refuses the load or the attach for
+  // lack of privilege (the detail names the call), kIo otherwise.
   static Result<std::unique_ptr<Capture>> open(const CaptureOptions& opts,
                                                const AllocatorTarget& target);
+  // Attaches every other probe (return probes, the other allocator entries), then starts
+  // sampling. Calls before it are counted (malloc, free) but not sampled. Same errors as open().
+  Status attach_rest();
   Capture(const Capture&) = delete;
   Capture& operator=(const Capture&) = delete;
   ~Capture();
