@@ -52,6 +52,8 @@ struct Capture::Impl {
   std::vector<bpf_link*> links;
   const std::function<void(SampleRecord&&)>* sink = nullptr;
   std::uint64_t decode_errors = 0;
+  AllocatorTarget alloc;
+  int target_pid = 0;
 
   ~Impl() {
     if (ring != nullptr) {
@@ -86,18 +88,41 @@ struct Capture::Impl {
     return Ok{};
   }
 
-  Status attach(const AllocatorTarget& t, int pid) {
-    const std::array<bpf_program*, kAllocSymbolCount> entry{skel->progs.malloc_entry,
-                                                            skel->progs.calloc_entry,
-                                                            skel->progs.realloc_entry,
-                                                            skel->progs.reallocarray_entry,
-                                                            skel->progs.posix_memalign_entry,
-                                                            skel->progs.aligned_alloc_entry,
-                                                            skel->progs.memalign_entry,
-                                                            skel->progs.valloc_entry,
-                                                            skel->progs.free_entry};
+  std::array<bpf_program*, kAllocSymbolCount> entries() const {
+    return {skel->progs.malloc_entry,
+            skel->progs.calloc_entry,
+            skel->progs.realloc_entry,
+            skel->progs.reallocarray_entry,
+            skel->progs.posix_memalign_entry,
+            skel->progs.aligned_alloc_entry,
+            skel->progs.memalign_entry,
+            skel->progs.valloc_entry,
+            skel->progs.free_entry};
+  }
+
+  // The probe phase's probes: enough to measure the call rate (malloc and free dominate any
+  // allocator's), in counting-only mode.
+  static bool probe_phase_symbol(AllocSymbol sym) {
+    return sym == AllocSymbol::kMalloc || sym == AllocSymbol::kFree;
+  }
+
+  Status attach_probe_phase() {
+    const auto entry = entries();
     for (std::size_t i = 0; i < kAllocSymbolCount; ++i) {
-      const auto& off = t.offsets.at(i);
+      const auto& off = alloc.offsets.at(i);
+      if (off && probe_phase_symbol(static_cast<AllocSymbol>(i))) {
+        if (auto s = attach_one(entry.at(i), false, target_pid, alloc.open_path, *off); !s) {
+          return s;
+        }
+      }
+    }
+    return Ok{};
+  }
+
+  Status attach_rest() {
+    const auto entry = entries();
+    for (std::size_t i = 0; i < kAllocSymbolCount; ++i) {
+      const auto& off = alloc.offsets.at(i);
       if (!off) {
         continue;
       }
@@ -106,14 +131,19 @@ struct Capture::Impl {
       if (sym != AllocSymbol::kFree) {
         auto* ret = sym == AllocSymbol::kPosixMemalign ? skel->progs.posix_memalign_return
                                                        : skel->progs.alloc_return;
-        if (auto s = attach_one(ret, true, pid, t.open_path, *off); !s) {
+        if (auto s = attach_one(ret, true, target_pid, alloc.open_path, *off); !s) {
           return s;
         }
       }
-      if (auto s = attach_one(entry.at(i), false, pid, t.open_path, *off); !s) {
+      if (probe_phase_symbol(sym)) {
+        continue;  // its entry is attached since open()
+      }
+      if (auto s = attach_one(entry.at(i), false, target_pid, alloc.open_path, *off); !s) {
         return s;
       }
     }
+    // Every return probe is in place: entries may now leave pending calls and sample.
+    skel->bss->counting_only = 0;
     return Ok{};
   }
 };
@@ -132,6 +162,9 @@ Result<std::unique_ptr<Capture>> Capture::open(const CaptureOptions& opts,
   impl->skel->rodata->target_pid = static_cast<__u32>(opts.pid);
   impl->skel->rodata->sample_interval = opts.sample_interval;
   impl->skel->rodata->stack_bytes = opts.stack_bytes;
+  impl->skel->bss->counting_only = 1;
+  impl->alloc = target;
+  impl->target_pid = opts.pid;
   if (int e = bpf_map__set_max_entries(impl->skel->maps.live, opts.max_live); e != 0) {
     return bpf_error("size the live map", e);
   }
@@ -146,10 +179,14 @@ Result<std::unique_ptr<Capture>> Capture::open(const CaptureOptions& opts,
   if (impl->ring == nullptr) {
     return bpf_error("open the ring buffer", errno);
   }
-  if (auto s = impl->attach(target, opts.pid); !s) {
+  if (auto s = impl->attach_probe_phase(); !s) {
     return s.error();
   }
   return std::unique_ptr<Capture>(new Capture(std::move(impl)));
+}
+
+Status Capture::attach_rest() {
+  return impl_->attach_rest();
 }
 
 void Capture::detach() {

@@ -48,10 +48,15 @@ struct LiveEntry {
 
 class Capture {
  public:
-  // Loads the BPF object and attaches every probe. Errors: kDenied when the kernel refuses the
-  // load or the attach for lack of privilege (the detail names the call), kIo otherwise.
+  // Loads the BPF object and attaches the probe phase's probes only: the entries of `malloc` and
+  // `free`, which only count calls (no sampling), so that a detach in the probe phase removes two
+  // uprobes, not all of them. Errors: kDenied when the kernel refuses the load or the attach for
+  // lack of privilege (the detail names the call), kIo otherwise.
   static Result<std::unique_ptr<Capture>> open(const CaptureOptions& opts,
                                                const AllocatorTarget& target);
+  // Attaches every other probe (return probes, the other allocator entries), then starts
+  // sampling. Calls before it are counted (malloc, free) but not sampled. Same errors as open().
+  Status attach_rest();
   Capture(const Capture&) = delete;
   Capture& operator=(const Capture&) = delete;
   ~Capture();

@@ -107,7 +107,7 @@ class Session {
   }
 
   Status start();
-  void run();
+  Status run();
   SessionReport finish();
 
  private:
@@ -297,11 +297,13 @@ void Session::tick() {
   }
 }
 
-void Session::run() {
+Status Session::run() {
   const auto probe_end = attached_at_ + opts_.probe_phase;
   const auto end = attached_at_ + opts_.duration;
   const double budget = opts_.target_budget_percent / 100.0;
-  // Probe phase: every 100 ms, the call rate so far; over budget -> detach at once.
+  // Probe phase: only malloc's and free's entries are attached, counting. Every 100 ms the call
+  // rate so far, projected to the full set (CaptureCounters::traps: malloc's entry and return,
+  // free's entry); over budget -> detach at once, which removes those two uprobes only.
   while (!ended_ && Clock::now() < std::min(probe_end, end)) {
     poll_for(100ms);
     const double secs = seconds(Clock::now() - attached_at_);
@@ -313,6 +315,18 @@ void Session::run() {
              "probe phase: the allocator call rate would cost the target " + percent(f * 100) +
                  " of a CPU, over attribution.target_budget_percent (" +
                  percent(opts_.target_budget_percent) + ")");
+    }
+  }
+  if (!ended_ && Clock::now() < end) {
+    if (!check_target()) {
+      return Ok{};  // exited or exec'd in the probe phase: an outcome, not an error
+    }
+    if (auto st = capture_->attach_rest(); !st) {
+      if (!check_target()) {
+        return Ok{};  // it exited or exec'd while the probes were being attached
+      }
+      capture_->detach();
+      return st;
     }
   }
   auto window_start = Clock::now();
@@ -340,6 +354,7 @@ void Session::run() {
     }
     tick();
   }
+  return Ok{};
 }
 
 SessionReport Session::finish() {
@@ -396,7 +411,9 @@ Result<SessionReport> run_session(pid_t pid, const SessionOptions& opts, const U
   if (auto st = s.start(); !st) {
     return st.error();
   }
-  s.run();
+  if (auto st = s.run(); !st) {
+    return st.error();
+  }
   return s.finish();
 }
 

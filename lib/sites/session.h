@@ -1,7 +1,8 @@
 #pragma once
 
-// One attribution session against one process: find its allocator, attach, run the probe phase
-// (detach at once when the projected trap cost is over budget), collect byte-sampled allocations
+// One attribution session against one process: find its allocator, run the probe phase with only
+// malloc's and free's entry probes attached, counting (detach at once when the trap cost projected
+// to the full set is over budget), attach the rest and collect byte-sampled allocations
 // for the session's length while watching both budgets, unwind only the samples that stay live
 // past the minimum age, and rank the retained bytes by stack.
 
@@ -33,7 +34,7 @@ struct SessionOptions {
   std::size_t max_records = 20000;     // raw stack records kept in user space
   std::size_t min_samples = 20;        // below: "not enough samples to rank"
   std::size_t top = 10;
-  // Called once the probes are attached (the command prints a progress line).
+  // Called once the probe phase's probes are attached (the command prints a progress line).
   std::function<void(const std::string& allocator, std::size_t probes)> on_attached;
 };
 
@@ -72,7 +73,8 @@ using UnwindFn = std::function<Result<std::vector<Frame>>(const StackSample&)>;
 
 // Runs a session against `pid`. Errors before attach: kMalformed = the target is refused (the
 // detail says why), kDenied = missing privilege (named), kGone = no such process, kIo = other.
-// Events after attach (exit, exec, budget) end the session with an Outcome, not an error.
+// Events after attach (exit, exec, budget) end the session with an Outcome, not an error; the
+// same kDenied/kIo errors when the probes after the probe phase cannot be attached.
 Result<SessionReport> run_session(pid_t pid, const SessionOptions& opts, const UnwindFn& unwind);
 
 }  // namespace lw::sites

@@ -51,3 +51,8 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("decided %.3f
 sleep 3
 echo "ops/s per second from just before the session to 3 s after it:"
 tail -n +"$lines_before" "$scratch/heavy.out" | awk '{ printf " %s", $2 } END { print "" }'
+# Target work lost: over the seconds of the dip (ops/s under 90% of the mean before), the sum of
+# (before - ops/s) / before, in seconds of work. Seconds above 90% are left out as load noise from
+# a shared machine, so a short dip is slightly under-counted.
+tail -n +"$lines_before" "$scratch/heavy.out" |
+  awk -v b="$before" '$2 < 0.9 * b { s += (b - $2) / b } END { printf "target work lost: %.2f s\n", s }'

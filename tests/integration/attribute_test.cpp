@@ -163,6 +163,11 @@ TEST_CASE("attribute: a malloc-heavy target is detached from in the probe phase 
   const auto j = report_of(s.command.output());
   CHECK(j["outcome"] == "probe_detached");
   CHECK(j["detach_decided_seconds"].get<double>() <= 0.5 + 0.2);  // within the probe phase cap
+  // The probe phase attaches malloc's and free's entries only, so its detach removes two uprobes
+  // (in parallel: about one RCU grace period, 0.05-0.3 s here) instead of all 15 (1.6-6.4 s
+  // after attach, measured): decision (<= 0.7 s) + removal stays under 1 s.
+  CHECK(s.command.output().find("attached 2 probes to") != std::string::npos);
+  CHECK(j["detach_seconds"].get<double>() < 1.0);
   CHECK(j["calls_per_second"].get<double>() > 10000);
   CHECK(s.command.output().find("over attribution.target_budget_percent") != std::string::npos);
   s.target.stop(SIGKILL, 5s);

@@ -76,6 +76,10 @@ struct {
 
 __u64 next_record_id = 0;
 
+/* Probe phase: only malloc's and free's entries are attached, and they only count (no pending
+ * call, no sample). User space clears it once every other probe is attached. */
+__u32 counting_only = 0;
+
 static __always_inline void count(__u32 slot) {
   __u64 *c = bpf_map_lookup_elem(&counters, &slot);
   if (c)
@@ -160,6 +164,8 @@ static __always_inline int on_entry(struct pt_regs *ctx, __u32 sym, __u64 size, 
   if (pid != target_pid)
     return 0;
   count(sym);
+  if (counting_only)
+    return 0;
   __u64 now = bpf_ktime_get_ns();
   struct pending *cur = bpf_map_lookup_elem(&pending, &tid);
   if (cur && cur->depth > 0 && now - cur->start_ns < LW_STALE_NS) {
@@ -293,7 +299,7 @@ int BPF_KPROBE(free_entry, __u64 ptr) {
   if ((__u32)(id >> 32) != target_pid)
     return 0;
   count(LW_SYM_FREE);
-  if (ptr != 0)
+  if (ptr != 0 && !counting_only)
     bpf_map_delete_elem(&live, &ptr);
   return 0;
 }
