@@ -112,8 +112,11 @@ TEST_CASE("daemon: hostile process names keep the exposition valid", "[integrati
   for (const auto& n : names) {
     kids.push_back(start_workload({"--mode", "hold", "--name", n, "--base", "1"}));
   }
-  // Track every one of them (include everything) so their names become label values.
-  Daemon d(fast_config_yaml("export:\n  top_k: 1000\n"));
+  // Track every one of them (an include rule on the workload's exe, so that on a host with more
+  // than top_k bigger processes they are still exported) so their names become label values.
+  const std::string exe = workload_path();
+  REQUIRE(exe.find_first_of(".*+?()[]{}|^$\\") == std::string::npos);
+  Daemon d(fast_config_yaml("export:\n  include:\n    - exe: \"" + exe + "\"\n"));
   REQUIRE(d.wait_scans(2, 20s));
   const auto body = d.get("/metrics");
   REQUIRE(body);
