@@ -1,6 +1,7 @@
 #include "sites/capture.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -10,7 +11,10 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 #include <linux/types.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "alloc.skel.h"
 #include "sites/bpf/alloc_record.h"
@@ -284,17 +288,16 @@ Result<std::vector<LiveEntry>> Capture::live() const {
 
 namespace {
 
-// Bit `cap` of the CapEff line of /proc/self/status.
+// Whether this process's effective set holds `cap` (capget(2): no /proc path, nothing to parse).
 bool has_capability(int cap) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with("CapEff:")) {
-      const auto mask = std::stoull(line.substr(7), nullptr, 16);
-      return ((mask >> cap) & 1U) != 0;
-    }
+  __user_cap_header_struct header{};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  std::array<__user_cap_data_struct, _LINUX_CAPABILITY_U32S_3> data{};
+  if (::syscall(SYS_capget, &header, data.data()) != 0) {
+    return false;
   }
-  return false;
+  const auto word = static_cast<std::size_t>(cap) / 32;
+  return word < data.size() && ((data.at(word).effective >> (cap % 32)) & 1U) != 0;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,19 @@
 
 #include "sites/module_map.h"
 #include "sites/stack_sample.h"
+#include "sites/unwinder.h"
 #include "support/process.h"
 
 namespace lw::testing {
+
+// The frames one per line, for a failing check's INFO.
+inline std::string describe(const std::vector<lw::sites::Frame>& frames) {
+  std::ostringstream out;
+  for (const auto& f : frames) {
+    out << "  " << lw::sites::frame_label(f) << "  {" << f.module << "}\n";
+  }
+  return out.str();
+}
 
 inline constexpr std::size_t kStackCopyBytes = 32 * 1024;
 

@@ -2,7 +2,6 @@
 // the sample the capture would take at the allocator's entry.
 
 #include <csignal>
-#include <sstream>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,17 +16,10 @@ using lw::sites::Frame;
 using lw::sites::Unwinder;
 using lw::sites::UnwindOptions;
 using lw::testing::Child;
+using lw::testing::describe;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string describe(const std::vector<Frame>& frames) {
-  std::ostringstream out;
-  for (const auto& f : frames) {
-    out << "  " << lw::sites::frame_label(f) << "  {" << f.module << "}\n";
-  }
-  return out.str();
-}
 
 // The index of the first frame at or after `from` whose function contains `name`; -1 if none.
 long find_frame(const std::vector<Frame>& frames, const std::string& name, std::size_t from = 0) {

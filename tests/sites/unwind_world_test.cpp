@@ -20,17 +20,10 @@ using lw::sites::Frame;
 using lw::sites::Unwinder;
 using lw::sites::UnwindOptions;
 using lw::testing::Child;
+using lw::testing::describe;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string describe(const std::vector<Frame>& frames) {
-  std::ostringstream out;
-  for (const auto& f : frames) {
-    out << "  " << lw::sites::frame_label(f) << "  {" << f.module << "}\n";
-  }
-  return out.str();
-}
 
 const Frame* find_function(const std::vector<Frame>& frames, const std::string& name) {
   for (const auto& f : frames) {
