@@ -166,6 +166,18 @@ std::optional<UniqueFd> ProcessSampler::live_thread(int pid, int dir, int& tid) 
   return std::nullopt;
 }
 
+bool ProcessSampler::limits_due(model::SteadyTime now, std::optional<std::uint64_t> open_fds,
+                                const Cached& cached) const {
+  if (!cached.limits_read) {
+    return true;
+  }
+  const auto elapsed = now - cached.limits_read_at;
+  if (open_fds != cached.fds_at_limits_read) {
+    return elapsed >= options_.limits_interval;
+  }
+  return elapsed >= kIdleLimitsIntervals * options_.limits_interval;
+}
+
 bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSample& out,
                                 model::ScanStats& stats) {
   const std::string name = std::to_string(pid);
@@ -232,10 +244,11 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
   if (identity_due(pid, inserted, stat->comm, cached)) {
     read_identity(data, stat->comm, inserted, cached);
   }
-  if (!cached.limits_read || now - cached.limits_read_at >= options_.limits_interval) {
+  if (limits_due(now, out.open_fds, cached)) {
     const auto limits = read_parsed(data, "limits", buf_, procfs::parse_nofile_limit);
     cached.limits_read = true;
     cached.limits_read_at = now;
+    cached.fds_at_limits_read = out.open_fds;
     cached.max_fds = limits ? limits->soft : std::nullopt;
   }
   out.max_fds = cached.max_fds;

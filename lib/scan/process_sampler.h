@@ -3,7 +3,10 @@
 // Samples every process under a procfs root. Per process, everything is read through one
 // /proc/<pid> directory fd, so all files come from the same process instance even when the pid
 // is reused mid-scan (reads then fail as kGone). Cheap files (stat, status, the fd count) are read
-// every scan; limits every `limits_interval`; cgroup, exe and cmdline on first sight of a
+// every scan; limits on first sight, then every `limits_interval` while the fd count moved since
+// the last read (the soft NOFILE limit is what an fd forecast divides by) and every
+// kIdleLimitsIntervals x `limits_interval` otherwise (an idle host's processes mostly keep
+// their fds: their limits files were ~3% of a scan); cgroup, exe and cmdline on first sight of a
 // (pid, starttime), again when comm changes (an exec) and every `identity_refresh_scans` scans
 // (a process moved into its cgroup after start); smaps_rollup only on request, within a per-scan
 // time budget (read_smaps).
@@ -25,6 +28,11 @@
 #include "model/snapshot.h"
 
 namespace lw::scan {
+
+// A process whose fd count did not move since its limits were read has them re-read this many
+// limits_interval later: the limit only matters once fds move, and a move brings the re-read back
+// to limits_interval.
+inline constexpr int kIdleLimitsIntervals = 10;
 
 struct ProcessSamplerOptions {
   std::string proc_root = "/proc";  // the daemon's default; tests pass fixture trees
@@ -106,6 +114,7 @@ class ProcessSampler {
     Identity identity;
     std::optional<std::uint64_t> max_fds;
     model::SteadyTime limits_read_at{};
+    std::optional<std::uint64_t> fds_at_limits_read;  // the fd count when limits were read
     bool limits_read = false;
     model::SteadyTime smaps_read_at{};
     bool smaps_read = false;
@@ -116,6 +125,9 @@ class ProcessSampler {
   bool sample_one(int pid, model::SteadyTime now, model::ProcessSample& out,
                   model::ScanStats& stats);
   std::optional<std::uint64_t> count_fds(int dir);
+  // Whether limits are read again this scan (see the top of this file).
+  bool limits_due(model::SteadyTime now, std::optional<std::uint64_t> open_fds,
+                  const Cached& cached) const;
   // A live (not zombie) thread of the group under `dir` other than the leader `pid`: its
   // task/<tid> directory fd, and its tid in `tid`.
   std::optional<UniqueFd> live_thread(int pid, int dir, int& tid);

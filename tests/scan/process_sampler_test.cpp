@@ -425,3 +425,34 @@ TEST_CASE("sampler: cgroup paths from a private cgroup namespace never carry '/.
     CHECK(s.processes[2].cgroup == "/");
   }
 }
+
+TEST_CASE("sampler: limits are re-read each limits_interval while fds move, 10x later otherwise",
+          "[scan][sampler]") {
+  testing::FakeRoot root;
+  base_root(root);
+  process(root, {.pid = 100, .comm = "svc", .start_ticks = 5000}, 2048, 3);
+  const auto limits = [&](int soft) {
+    root.file("proc/100/limits",
+              "Limit                     Soft Limit           Hard Limit           Units     \n"
+              "Max open files            " +
+                  std::to_string(soft) + "                 524288               files     \n");
+  };
+  limits(1024);
+  ProcessSampler sampler(ProcessSamplerOptions{.proc_root = (root / "proc").string(),
+                                               .limits_interval = std::chrono::seconds(60)});
+  REQUIRE(sampler.open().has_value());
+  const auto max_fds_at = [&](int seconds) {
+    const Sampled s = sample_once(sampler, kNow + std::chrono::seconds(seconds));
+    REQUIRE(s.processes.size() == 1);
+    return s.processes[0].max_fds;
+  };
+  CHECK(max_fds_at(0) == 1024u);  // first sight
+  limits(2048);                   // prlimit(1) raised it; the fd count stays 3
+  CHECK(max_fds_at(60) == 1024u);
+  CHECK(max_fds_at(590) == 1024u);
+  CHECK(max_fds_at(600) == 2048u);  // 10 x limits_interval
+  limits(4096);
+  root.file("proc/100/fd/3", "");  // the fd count moves: back to limits_interval
+  CHECK(max_fds_at(630) == 2048u);
+  CHECK(max_fds_at(660) == 4096u);
+}
