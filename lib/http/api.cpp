@@ -37,7 +37,7 @@ void write_rates(JsonWriter& w, const std::vector<WindowRate>& rates, const char
 }
 
 // The headroom formula's terms (README "Headroom"): null when no cgroup limit applies.
-void write_headroom(JsonWriter& w, const std::optional<analysis::HeadroomTerms>& h) {
+void write_headroom(JsonWriter& w, const Boxed<analysis::HeadroomTerms>& h) {
   if (!h) {
     w.field("headroom", std::optional<double>{});
     return;
