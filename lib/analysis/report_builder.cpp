@@ -192,10 +192,27 @@ void ReportBuilder::analyse_processes(const store::SeriesStore& store, const mod
   }
 }
 
+// A tracked process's charts and history: read from the store when there are none or when the
+// last read is one chart point's span old (the longest window / chart_points: a more frequent read
+// moves at most the newest point), else the last read's.
+void ReportBuilder::attach_charts(const store::SeriesStore& store, const store::ProcessSeries& s,
+                                  std::int64_t now_ms, ProcessVerdictState& state,
+                                  ProcessReport& p) const {
+  const auto points = static_cast<std::int64_t>(std::max<std::size_t>(1, options_.chart_points));
+  if (!state.charts || now_ms - state.charts_at_ms >= options_.longest_ms() / points) {
+    state.charts = std::make_shared<const ProcessCharts>(
+        process_charts(store, s, now_ms - options_.longest_ms(), options_.chart_points,
+                       options_.history_points, &state.history));
+    state.charts_at_ms = now_ms;
+  }
+  p.charts = state.charts;
+  p.history = state.history;
+}
+
 // Tracked (exported per process): the top-K live processes by private memory, include rules,
 // suspects and sibling outliers. Tracked processes carry their history.
 void ReportBuilder::mark_tracked(const store::SeriesStore& store, std::int64_t now_ms,
-                                 Report& report) const {
+                                 Report& report) {
   std::vector<std::pair<std::uint64_t, std::size_t>> order;
   for (std::size_t i = 0; i < report.processes.size(); ++i) {
     if (report.processes[i].alive) {
@@ -215,10 +232,16 @@ void ReportBuilder::mark_tracked(const store::SeriesStore& store, std::int64_t n
                     (s != nullptr && s->labels.included))) {
       p.tracked = true;
     }
+    const auto state = verdicts_.processes.find(p.id);
+    if (state == verdicts_.processes.end()) {
+      continue;
+    }
     if (p.tracked && s != nullptr) {
       ++tracked;
-      p.charts = process_charts(store, *s, now_ms - options_.longest_ms(), options_.chart_points,
-                                options_.history_points, &p.history);
+      attach_charts(store, *s, now_ms, state->second, p);
+    } else {
+      state->second.charts.reset();  // no longer tracked: its charts are not kept
+      state->second.history = {};
     }
   }
   report.self.processes_tracked = tracked;

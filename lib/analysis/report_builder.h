@@ -52,7 +52,9 @@ class ReportBuilder {
                          Report& report);
   // The unreclaimable growth of the cgroup whose limit binds (judged by analyse_cgroups).
   std::optional<double> unreclaimable_rate(const Headroom& h) const;
-  void mark_tracked(const store::SeriesStore& store, std::int64_t now_ms, Report& report) const;
+  void mark_tracked(const store::SeriesStore& store, std::int64_t now_ms, Report& report);
+  void attach_charts(const store::SeriesStore& store, const store::ProcessSeries& s,
+                     std::int64_t now_ms, ProcessVerdictState& state, ProcessReport& p) const;
   void track_crash_loops(const store::SeriesStore& store, double now_wall, Report& report);
 
   AnalysisOptions options_;

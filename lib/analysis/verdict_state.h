@@ -6,6 +6,7 @@
 // Only the scanner thread touches it. Persisted beside the store (verdict_snapshot.h).
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -50,6 +51,11 @@ struct ProcessVerdictState {
   std::optional<double> fds_suspect_since;
   std::optional<double> rate_long;  // private bytes/s over the longest window
   ProcessAnalysisCache cache;
+  // A tracked process's page charts and private history, and when they were read from the store
+  // (steady ms): redone once per chart point's span, not every scan (report_builder.cpp).
+  std::shared_ptr<const ProcessCharts> charts;
+  std::vector<HistoryPoint> history;
+  std::int64_t charts_at_ms = 0;
 };
 
 struct CgroupVerdictState {

@@ -122,16 +122,17 @@ void render_now(std::string& out, const ProcessReport& p, double now) {
 
 void render_charts(std::string& out, const ProcessReport& p) {
   out += "<h2>History</h2>";
-  if (p.charts.private_bytes.empty() && p.charts.rss_bytes.empty() && p.charts.fds.empty()) {
+  if (!p.charts ||
+      (p.charts->private_bytes.empty() && p.charts->rss_bytes.empty() && p.charts->fds.empty())) {
     out +=
         "<p class=\"muted\">No history in the report: only tracked processes (the largest by "
         "private memory, include rules, suspects and sibling outliers) keep theirs.</p>";
     return;
   }
-  const auto private_points = to_points(p.charts.private_bytes);
-  const auto rss_points = to_points(p.charts.rss_bytes);
-  const auto pss_points = to_points(p.charts.pss_bytes);
-  const auto floor = floor_points(p.charts.private_bytes);
+  const auto private_points = to_points(p.charts->private_bytes);
+  const auto rss_points = to_points(p.charts->rss_bytes);
+  const auto pss_points = to_points(p.charts->pss_bytes);
+  const auto floor = floor_points(p.charts->private_bytes);
   // Private last: it is the series the verdict is about, so it is drawn on top.
   const std::array<format::ChartSeries, 4> memory{{
       {.name = "RSS", .color = std::string(kRssColor), .points = rss_points},
@@ -146,7 +147,7 @@ void render_charts(std::string& out, const ProcessReport& p) {
                                .format_value = [](double v) { return format::bytes(v); },
                                .marker = regime_marker(p.memory)};
   out += "<h3>Memory</h3>" + format::svg_line_chart(memory, options);
-  const auto fd_points = to_points(p.charts.fds);
+  const auto fd_points = to_points(p.charts->fds);
   const std::array<format::ChartSeries, 1> fds{
       {{.name = "open FDs", .color = std::string(kFdColor), .points = fd_points}}};
   options.title = "open FDs of " + p.comm;

@@ -71,7 +71,7 @@ class CompressedSeries {
   // inside the range answer from their summary; only a chunk straddling from_seq is decoded.
   ChannelRange range_since(std::size_t channel, std::uint64_t from_seq) const;
 
-  std::size_t size() const { return open_.count + series_detail::sample_count(closed_); }
+  std::size_t size() const { return open_.count + closed_samples_; }
   bool empty() const { return open_.count == 0; }
 
   std::optional<std::uint64_t> first_seq() const {
@@ -96,8 +96,7 @@ class CompressedSeries {
   // Memory this series costs: the object itself plus every heap block it owns (chunk table and
   // chunk bytes, by capacity, each rounded as glibc malloc rounds it; see heap_bytes.h).
   std::size_t bytes() const {
-    return sizeof(*this) + series_detail::closed_heap_bytes(closed_) +
-           heap_block_bytes(open_.bytes.capacity());
+    return sizeof(*this) + closed_heap_bytes_ + heap_block_bytes(open_.bytes.capacity());
   }
 
   std::uint64_t rejected() const { return rejected_; }  // not serialised: a runtime counter
@@ -126,8 +125,17 @@ class CompressedSeries {
   void merge_straddling_range(const Chunk& c, std::size_t samples_end, std::size_t channel,
                               std::uint64_t from_seq, ChannelRange& r) const;
 
+  // Sample count and heap bytes of closed_, kept as it changes (once per chunk): size() and
+  // bytes() are asked of every series every scan.
+  void recount_closed() {
+    closed_samples_ = series_detail::sample_count(closed_);
+    closed_heap_bytes_ = series_detail::closed_heap_bytes(closed_);
+  }
+
   std::vector<Chunk> closed_;  // oldest first; immutable once here
-  Chunk open_;                 // count == 0: the series is empty
+  std::size_t closed_samples_ = 0;
+  std::size_t closed_heap_bytes_ = 0;
+  Chunk open_;  // count == 0: the series is empty
   series_detail::Summary<N> open_summary_;
   Values last_{};  // the latest sample; also the open chunk's encoder state
   std::uint32_t chunk_samples_;
@@ -161,7 +169,12 @@ void CompressedSeries<N>::append(std::uint64_t seq, const Values& values) {
 
 template <std::size_t N>
 void CompressedSeries<N>::drop_before(std::uint64_t seq) {
+  const std::size_t chunks = closed_.size();
+  const std::size_t capacity = closed_.capacity();
   series_detail::drop_closed_chunks_before(closed_, seq);
+  if (closed_.size() != chunks || closed_.capacity() != capacity) {
+    recount_closed();
+  }
   if (closed_.empty() && open_.count != 0 && open_.last_seq < seq) {
     open_ = Chunk{};  // releases the buffer too
     open_summary_ = {};
@@ -209,6 +222,7 @@ void CompressedSeries<N>::close_open() {
   open_summary_.encode(done.bytes);
   done.bytes.shrink_to_fit();
   series_detail::push_closed_chunk(closed_, std::move(done));
+  recount_closed();
   open_ = Chunk{};
 }
 
@@ -360,6 +374,7 @@ Result<CompressedSeries<N>> CompressedSeries<N>::deserialize(std::string_view& i
     prev_last = chunk->last_seq;
     s.closed_.push_back(std::move(*chunk));
   }
+  s.recount_closed();
   auto open =
       series_detail::read_open_chunk_record(rest, s.chunk_samples_, prev_last, s.initial_reserve());
   if (!open) {

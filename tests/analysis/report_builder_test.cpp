@@ -244,3 +244,41 @@ TEST_CASE("report builder: a group sum over members that all lack a value is abs
 }
 
 }  // namespace lw::analysis
+
+namespace lw::analysis {
+
+TEST_CASE("report builder: a tracked process's charts are re-read once per chart point's span",
+          "[analysis]") {
+  AnalysisOptions o = options();
+  o.chart_points = 36;  // the longest window (1 h) / 36 = 100 s = 10 scans per chart point
+  o.top_k = 2;          // the two largest: "cache" and the leaker, not the flat worker
+  store::SeriesStore store{{.interval = std::chrono::seconds(kStepS)}};
+  ReportBuilder builder{o};
+  std::vector<OomEvent> events;
+  std::vector<const ProcessCharts*> charts;  // the leaker's, scan by scan
+  std::vector<double> newest;                // the newest private point's wall time
+  std::shared_ptr<const Report> report;
+  for (int i = 0; i < 40; ++i) {
+    const model::Snapshot s = scan(i);
+    store.append(s, {});
+    report = builder.build(store, s, SelfReport{}, "v1", events);
+    const ProcessReport& leaker = find(*report, kLeaker);
+    REQUIRE(leaker.tracked);
+    REQUIRE(leaker.charts);
+    charts.push_back(leaker.charts.get());
+    newest.push_back(leaker.charts->private_bytes.back().t);
+    CHECK_FALSE(find(*report, kFlat).charts);  // not tracked: no charts
+  }
+  std::size_t reads = 1;
+  for (std::size_t i = 1; i < charts.size(); ++i) {
+    if (charts[i] != charts[i - 1]) {
+      ++reads;
+      CHECK(newest[i] == Approx(kBootWall + static_cast<double>(i * kStepS)));  // read fresh
+    }
+    // Never older than one chart point's span (100 s).
+    CHECK(kBootWall + static_cast<double>(i * kStepS) - newest[i] < 100.0);
+  }
+  CHECK(reads == 4);  // scans 0, 10, 20, 30
+}
+
+}  // namespace lw::analysis

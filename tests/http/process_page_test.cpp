@@ -34,10 +34,11 @@ lw::analysis::Report page_report() {
   r.fds_rule = r.memory_rule;
   r.fds_rule.min_growth_per_hour = 60;
   lw::analysis::ProcessReport& p = r.processes.front();
-  p.charts.private_bytes = lw::testing::ramp(600.0 * kMiB, 1.0 * kMiB, 30);
-  p.charts.rss_bytes = lw::testing::ramp(650.0 * kMiB, 1.0 * kMiB, 30);
-  p.charts.pss_bytes = lw::testing::ramp(640.0 * kMiB, 1.0 * kMiB, 3);
-  p.charts.fds = lw::testing::ramp(12, 0, 30);
+  p.charts = std::make_shared<const lw::analysis::ProcessCharts>(
+      lw::analysis::ProcessCharts{.private_bytes = lw::testing::ramp(600.0 * kMiB, 1.0 * kMiB, 30),
+                                  .rss_bytes = lw::testing::ramp(650.0 * kMiB, 1.0 * kMiB, 30),
+                                  .pss_bytes = lw::testing::ramp(640.0 * kMiB, 1.0 * kMiB, 3),
+                                  .fds = lw::testing::ramp(12, 0, 30)});
   p.memory.regime_since_seconds = kGeneratedAt - 900;
   p.memory.regime_change = "onset";
   p.memory.evidence = lw::analysis::VerdictEvidence{.rate_per_second = 2048.5,

@@ -497,3 +497,28 @@ TEST_CASE("compressed series: decode speed over 2000 series x 2160 samples", "[s
                   << " bytes/sample (checksum " << checksum << ")");
   CHECK(samples == std::size_t{2000} * 2160);
 }
+
+TEST_CASE("compressed series: size() and bytes() stay right while the window slides", "[store]") {
+  // Both are kept as chunks close and drop (they are asked of every series every scan).
+  Series5 s(16);
+  std::size_t last_bytes = 0;
+  for (std::uint64_t seq = 1; seq <= 2000; ++seq) {
+    s.append(seq, Values5{seq * 4096, seq % 7, std::nullopt, 0, seq});
+    if (seq > 300) {
+      s.drop_before(seq - 300);
+    }
+    if (seq % 50 == 0) {
+      REQUIRE(s.size() == decode(s).size());
+      CHECK(s.bytes() > 0);
+      last_bytes = s.bytes();
+    }
+  }
+  std::string wire;
+  s.serialize(wire);
+  std::string_view in = wire;
+  const auto back = Series5::deserialize(in);
+  REQUIRE(back.has_value());
+  CHECK(back->size() == s.size());
+  CHECK(back->bytes() > 0);
+  CHECK(last_bytes > 0);
+}
