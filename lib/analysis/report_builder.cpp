@@ -232,14 +232,11 @@ void ReportBuilder::mark_tracked(const store::SeriesStore& store, std::int64_t n
                     (s != nullptr && s->labels.included))) {
       p.tracked = true;
     }
-    const auto state = verdicts_.processes.find(p.id);
-    if (state == verdicts_.processes.end()) {
-      continue;
-    }
     if (p.tracked && s != nullptr) {
       ++tracked;
-      attach_charts(store, *s, now_ms, state->second, p);
-    } else {
+      attach_charts(store, *s, now_ms, verdicts_.processes[p.id], p);
+    } else if (const auto state = verdicts_.processes.find(p.id);
+               state != verdicts_.processes.end()) {
       state->second.charts.reset();  // no longer tracked: its charts are not kept
       state->second.history = {};
     }
