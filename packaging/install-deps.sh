@@ -4,10 +4,10 @@
 # only then), so a second run is fast and needs no network.
 set -euo pipefail
 
-build_pkgs=(cmake ninja-build g++ pkg-config prometheus-cpp-dev libhttp-parser-dev libssl-dev
+build_pkgs=(cmake ninja-build g++ pkg-config prometheus-cpp-dev libhttp-parser-dev libgcrypt20-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 libsystemd-dev libcrypt-dev zlib1g-dev libre2-dev)
 # The tests build by default (BUILD_TESTING), so what they compile against is a build package.
-build_pkgs+=(nlohmann-json3-dev)
+build_pkgs+=(nlohmann-json3-dev libssl-dev)  # libssl-dev: base64 of the tests' credentials
 # cpack -G DEB (the README's Install): dpkg-shlibdeps and file compute the package's Depends.
 build_pkgs+=(dpkg-dev file)
 # Allocation-site attribution (lib/sites): libdw/libelf for unwinding and symbols, libbpf and the
