@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/boxed.h"
 #include "procfs/kmsg_oom.h"
 #include "procfs/meminfo.h"
 #include "procfs/pressure.h"
@@ -56,10 +57,12 @@ struct ProcessSample {
   std::optional<std::uint64_t> swap_bytes;
   std::optional<std::uint64_t> vsize_bytes;
   std::optional<std::uint64_t> open_fds;
-  std::optional<std::uint64_t> max_fds;      // soft RLIMIT_NOFILE; absent when unlimited or unread
-  std::string cgroup;                        // memory-controller cgroup path ("" when unknown)
-  std::string unit;                          // systemd unit of that cgroup ("" when none)
-  std::optional<procfs::SmapsRollup> smaps;  // only when read this scan (budgeted)
+  std::optional<std::uint64_t> max_fds;  // soft RLIMIT_NOFILE; absent when unlimited or unread
+  std::string cgroup;                    // memory-controller cgroup path ("" when unknown)
+  std::string unit;                      // systemd unit of that cgroup ("" when none)
+  // Only when read this scan (budgeted): boxed, because most samples have none and the daemon
+  // keeps two samples per process (the scan's and the store's latest).
+  Boxed<procfs::SmapsRollup> smaps;
   // Bumped by the sampler whenever comm, cgroup, exe or cmdline of this (pid, starttime) changed
   // since the last reading (an exec, a move into another cgroup): the rules must be applied again.
   std::uint32_t identity_version = 0;

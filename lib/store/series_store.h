@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/boxed.h"
 #include "model/snapshot.h"
 #include "store/compressed_series.h"
 #include "store/time_index.h"
@@ -63,8 +64,8 @@ struct ProcessSeries {
   explicit ProcessSeries(std::uint32_t chunk_samples) : series(chunk_samples) {}
   model::ProcessId id;
   ProcessLabels labels;
-  model::ProcessSample last;  // the latest sample (smaps only when read in that scan)
-  std::optional<procfs::SmapsRollup> smaps;  // the latest smaps_rollup reading, kept across scans
+  model::ProcessSample last;         // the latest sample (smaps only when read in that scan)
+  Boxed<procfs::SmapsRollup> smaps;  // the latest smaps_rollup reading, kept across scans
   std::int64_t smaps_wall_ms = 0;
   std::int64_t smaps_steady_ms = 0;  // when `smaps` was read (steady clock): its age
   CompressedSeries<kProcessChannels> series;
