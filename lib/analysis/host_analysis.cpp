@@ -65,10 +65,11 @@ void judge_cgroup(const store::SeriesStore& store, const store::CgroupSeries& s,
                store.seq_since(now_ms - options.longest_ms()), &ws, &points);
   const double now_s = static_cast<double>(now_ms) / 1000.0;
   const auto rates = window_rates(ws, now_s, options);
-  cache.rates.clear();
+  std::vector<WindowRate> window_rates_list;
   for (std::size_t w = 0; w < options.windows.size(); ++w) {
-    cache.rates.push_back({options.window_labels[w], rates[w], std::nullopt});
+    window_rates_list.push_back({options.window_labels[w], rates[w], std::nullopt});
   }
+  cache.rates = std::move(window_rates_list);
   // A cgroup has no start time: judge it as old as its observed history.
   const double observed = ws.size() >= 2 ? ws.back().t - ws.front().t : 0;
   const RegimeVerdict rv = classify_regime(

@@ -77,10 +77,12 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
   const RegimeVerdict fv = classify_regime(fds_, age, options_.fds);
   const auto memory_rates = window_rates(memory_, now_s, options_, mv);
   const auto fd_rates = window_rates(fds_, now_s, options_, fv);
-  cache.rates.clear();
+  std::vector<WindowRate> rates;
+  rates.reserve(options_.windows.size());
   for (std::size_t w = 0; w < options_.windows.size(); ++w) {
-    cache.rates.push_back({options_.window_labels[w], memory_rates[w], fd_rates[w]});
+    rates.push_back({options_.window_labels[w], memory_rates[w], fd_rates[w]});
   }
+  cache.rates = std::move(rates);
   cache.memory = to_resource(mv, now_s, now_wall);
   cache.fds = to_resource(fv, now_s, now_wall);
   cache.rate_long = mv.verdict.rate_per_second;
@@ -107,9 +109,11 @@ void ProcessAnalyser::remember_flat(std::uint64_t memory, std::optional<std::uin
   const double f = fds ? static_cast<double>(*fds) : 0.0;
   cache.clock.set_range(1, {f, f});
   cache.clock.analysed(now_s);
+  std::vector<WindowRate> rates;
   for (const auto& label : options_.window_labels) {
-    cache.rates.push_back({label, 0.0, fds ? std::optional<double>(0.0) : std::nullopt});
+    rates.push_back({label, 0.0, fds ? std::optional<double>(0.0) : std::nullopt});
   }
+  cache.rates = std::move(rates);
   cache.rate_long = 0.0;
 }
 
@@ -147,9 +151,11 @@ ProcessAnalysis ProcessAnalyser::analyse(const store::SeriesStore& store,
   cache.clock.observe(1, p.open_fds);
   if (s.series.size() < 3) {
     // Too little history to say anything: no rate and no pattern, rather than a made-up "flat".
+    std::vector<WindowRate> rates;
     for (const auto& label : options_.window_labels) {
-      out.report.rates.push_back({label, std::nullopt, std::nullopt});
+      rates.push_back({label, std::nullopt, std::nullopt});
     }
+    out.report.rates = std::move(rates);
     out.report.memory.pattern.clear();
     out.report.fds.pattern.clear();
     cache.clock.valid = false;

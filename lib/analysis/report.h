@@ -7,9 +7,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +29,33 @@ struct WindowRate {
   std::string window;                      // "15m", "1h", "6h" (config text)
   std::optional<double> bytes_per_second;  // leak-relevant memory (anon + swap)
   std::optional<double> fds_per_second;
+};
+
+// A series' rates, one per analysis window: computed by a full analysis and then shared,
+// immutable, by the analysis cache and every report until the next one. A scan that reuses the
+// analysis (most processes, most scans) copies a pointer instead of a vector of strings. Reads as
+// a const vector; assigned whole.
+class WindowRates {
+ public:
+  WindowRates() = default;
+  WindowRates(std::vector<WindowRate> rates)  // NOLINT(google-explicit-constructor): as a vector
+      : rates_(rates.empty() ? nullptr
+                             : std::make_shared<const std::vector<WindowRate>>(std::move(rates))) {}
+  WindowRates(std::initializer_list<WindowRate> rates)
+      : WindowRates(std::vector<WindowRate>(rates)) {}
+
+  std::size_t size() const { return rates_ ? rates_->size() : 0; }
+  bool empty() const { return size() == 0; }
+  const WindowRate* begin() const { return rates_ ? rates_->data() : nullptr; }
+  const WindowRate* end() const { return begin() + size(); }
+  const WindowRate& operator[](std::size_t i) const { return (*rates_)[i]; }
+  const WindowRate& back() const { return rates_->back(); }
+  operator std::span<const WindowRate>() const {  // NOLINT(google-explicit-constructor)
+    return {begin(), size()};
+  }
+
+ private:
+  std::shared_ptr<const std::vector<WindowRate>> rates_;
 };
 
 // The terms of a memory headroom (README "Headroom"), for the page and the JSON: the cgroup whose
@@ -117,7 +146,7 @@ struct ProcessReport {
   // Age of the PSS/USS/THP reading, seconds; a reading older than smaps_max_age is dropped (all
   // four fields are then nullopt).
   std::optional<double> smaps_age_seconds;
-  std::vector<WindowRate> rates;  // one per analysis window
+  WindowRates rates;  // one per analysis window
   ResourceVerdict memory;
   ResourceVerdict fds;
   bool sibling_outlier = false;
@@ -176,7 +205,7 @@ struct CgroupReport {
   std::string container_id;
   model::CgroupSample sample;                          // raw values from the last scan
   std::optional<std::uint64_t> effective_limit_bytes;  // tightest of it and its ancestors
-  std::vector<WindowRate> rates;                       // unreclaimable growth per window
+  WindowRates rates;                                   // unreclaimable growth per window
   ResourceVerdict memory;             // of its unreclaimable memory; memory.headroom when limited
   std::vector<HistoryPoint> history;  // unreclaimable bytes, downsampled
 };

@@ -24,7 +24,7 @@ namespace lw::analysis {
 struct ProcessAnalysisCache {
   ReanalysisClock clock;  // channel 0: private bytes, 1: FDs
   bool flat = false;      // flat over the whole window: reused until a sample differs
-  std::vector<WindowRate> rates;
+  WindowRates rates;
   ResourceVerdict memory;
   ResourceVerdict fds;
   std::optional<double> memory_rate;  // bytes/s, leak or growing only
@@ -35,7 +35,7 @@ struct ProcessAnalysisCache {
 // The same for a cgroup (host_analysis.cpp); channel 0: unreclaimable bytes.
 struct CgroupAnalysisCache {
   ReanalysisClock clock;
-  std::vector<WindowRate> rates;
+  WindowRates rates;
   ResourceVerdict memory;
   std::optional<double> growth_rate;  // bytes/s, leak or growing only
   // bytes/s of unreclaimable memory in the current regime, whatever the pattern: what the time to

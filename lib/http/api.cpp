@@ -22,7 +22,7 @@ void write_history(JsonWriter& w, const std::vector<HistoryPoint>& history) {
 }
 
 // {"15m": {"memory_bytes_per_second": x, "fds_per_second": y}, ...}
-void write_rates(JsonWriter& w, const std::vector<WindowRate>& rates, const char* memory_key,
+void write_rates(JsonWriter& w, std::span<const WindowRate> rates, const char* memory_key,
                  bool with_fds) {
   w.key("rates").begin_object();
   for (const WindowRate& r : rates) {

@@ -65,7 +65,7 @@ std::string time_cell(double wall_seconds) {
   return format::utc_time(wall_seconds) + " UTC";
 }
 
-std::optional<double> pick_rate(const std::vector<analysis::WindowRate>& rates,
+std::optional<double> pick_rate(std::span<const analysis::WindowRate> rates,
                                 std::string_view window, bool fds) {
   const analysis::WindowRate* chosen = rates.empty() ? nullptr : &rates.back();
   for (const analysis::WindowRate& r : rates) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,7 @@ std::string time_cell(double wall_seconds);
 std::string fixed(double value, int decimals);
 
 // The rate for `window`, or the longest window when that one is not configured.
-std::optional<double> pick_rate(const std::vector<analysis::WindowRate>& rates,
+std::optional<double> pick_rate(std::span<const analysis::WindowRate> rates,
                                 std::string_view window, bool fds = false);
 // The window the page shows rates for: "1h" when configured, else the longest.
 std::string rate_window(const analysis::Report& report);

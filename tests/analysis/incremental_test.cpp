@@ -103,7 +103,7 @@ void check_same(const ResourceVerdict& a, const ResourceVerdict& b) {
   CHECK(a.regime_change == b.regime_change);
 }
 
-void check_same_rates(const std::vector<WindowRate>& a, const std::vector<WindowRate>& b) {
+void check_same_rates(const WindowRates& a, const WindowRates& b) {
   REQUIRE(a.size() == b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
     CHECK(a[i].bytes_per_second == b[i].bytes_per_second);
