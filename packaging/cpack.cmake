@@ -106,9 +106,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # procps: /bin/kill, used by the unit's ExecReload= (not in a minimal Debian 12).
 # libfmt9: lib/format, libre2-9: the configured regexes (lib/base/pattern), libhttp-parser2.9 and
-# libssl3 (libcrypto): lib/http. shlibdeps finds them too; named so a build without
+# libgcrypt20 (SHA-256): lib/http. shlibdeps finds them too; named so a build without
 # dpkg-shlibdeps still declares them.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "procps, libfmt9, libre2-9, libhttp-parser2.9, libssl3")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "procps, libfmt9, libre2-9, libhttp-parser2.9, libgcrypt20")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, grafana")
 # The synopsis (first line of Description:) is CPACK_PACKAGE_DESCRIPTION_SUMMARY; this is the
 # extended description that follows it.
