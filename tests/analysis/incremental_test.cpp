@@ -214,5 +214,34 @@ TEST_CASE("incremental: the cost follows what changed", "[analysis][incremental]
   }
 }
 
+TEST_CASE(
+    "incremental: a reused analysis shares its rates with the report, a new one replaces them",
+    "[analysis][incremental]") {
+  Run run;
+  ProcessAnalysis last;
+  for (int n = 0; n < 30; ++n) {  // a wobble inside the range: reused after the first analysis
+    last = run.step(scan(n, 64 * 1024 * kKiB + (n % 2 == 0 ? 0 : 256 * kKiB), 20));
+  }
+  const std::size_t analyses = run.analyser.full_analyses();
+  REQUIRE(run.state.cache.clock.valid);
+  REQUIRE(last.report.rates.size() == 3);
+  const ProcessAnalysis reused = run.step(scan(30, 64 * 1024 * kKiB, 20));
+  REQUIRE(run.analyser.full_analyses() == analyses);
+  // The same immutable rates, not a copy: a reused scan allocates nothing for them.
+  CHECK(reused.report.rates.begin() == last.report.rates.begin());
+  CHECK(reused.report.rates.begin() == run.state.cache.rates.begin());
+  // A sample far outside the range makes the next due analysis publish new rates; the report that
+  // holds the old ones keeps them intact.
+  ProcessAnalysis moved;
+  int n = 31;
+  while (run.analyser.full_analyses() == analyses && n < 400) {
+    moved = run.step(scan(n++, 512 * 1024 * kKiB, 20));
+  }
+  REQUIRE(run.analyser.full_analyses() > analyses);
+  CHECK(moved.report.rates.begin() != reused.report.rates.begin());
+  REQUIRE(reused.report.rates.size() == 3);
+  CHECK(reused.report.rates[0].window == "5m");
+}
+
 }  // namespace
 }  // namespace lw::analysis
