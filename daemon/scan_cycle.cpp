@@ -8,6 +8,7 @@
 
 #include "analysis/labels.h"
 #include "daemon/options.h"
+#include "scan/cgroup_members.h"
 
 namespace lw::daemon {
 
@@ -191,6 +192,7 @@ void ScanCycle::sample(model::SteadyTime now, model::WallTime wall) {
   snap_.cgroups.clear();
   if (cgroups_.layout() != cgroup::CgroupLayoutKind::kNone) {
     snap_.cgroups = cgroups_.sample(cfg_.exporter.cgroups.max_depth, snap_.stats);
+    scan::count_members(snap_.processes, snap_.cgroups);
   }
   // The kernel log last: a kill counted in the counters above has its log line printed by now.
   snap_.kmsg_oom_lines.clear();

@@ -109,24 +109,4 @@ Result<CgroupTree> walk_cgroup_tree(const std::filesystem::path& root, std::uint
   return tree;
 }
 
-Result<std::uint32_t> count_cgroup_procs(std::string_view text) {
-  std::uint32_t count = 0;
-  std::optional<Error> error;
-  text::for_each_line(text, [&](std::string_view line) {
-    if (error) {
-      return;
-    }
-    const auto pid = text::parse_int<std::int32_t>(line);
-    if (!pid || *pid <= 0) {
-      error = bad_line("cgroup.procs", line);
-      return;
-    }
-    ++count;
-  });
-  if (error) {
-    return *std::move(error);
-  }
-  return count;
-}
-
 }  // namespace lw::cgroup

@@ -33,9 +33,4 @@ struct CgroupTree {
 // cannot be read is an error (error_from_errno kinds: kGone, kDenied, kIo).
 Result<CgroupTree> walk_cgroup_tree(const std::filesystem::path& root, std::uint32_t max_depth);
 
-// cgroup.procs: one PID per line, in no particular order and possibly with duplicates
-// (cgroup-v2.rst "Core Interface Files"). Returns the number of lines; kMalformed
-// "cgroup.procs: bad line '<line>'" for a line that is not a PID.
-Result<std::uint32_t> count_cgroup_procs(std::string_view text);
-
 }  // namespace lw::cgroup

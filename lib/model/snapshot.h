@@ -106,7 +106,7 @@ struct CgroupSample {
   std::optional<std::uint64_t> oom_kill_events;   // .local oom_kill / oom_control oom_kill
   std::optional<std::uint64_t> failcnt;           // memory.failcnt (v1)
   std::optional<procfs::Pressure> pressure;       // memory.pressure (v2)
-  std::uint32_t processes = 0;                    // entries in cgroup.procs
+  std::uint32_t processes = 0;  // the scan's processes in it (scan/cgroup_members.h)
 
   // cAdvisor's working set: usage minus inactive file, never negative.
   std::optional<std::uint64_t> working_set_bytes() const {

@@ -281,14 +281,12 @@ CgroupSampler::Outcome CgroupSampler::sample_v2(int dir, bool is_root, model::Cg
   out.swap_limit_bytes = flatten(files.read("memory.swap.max", Need::kOptional, parse_swap_max));
   // Absent without PSI (CONFIG_PSI off or psi=0).
   out.pressure = files.read("memory.pressure", Need::kOptional, procfs::parse_pressure);
-  const auto procs = files.read("cgroup.procs", Need::kRequired, cgroup::count_cgroup_procs);
   if (files.gone()) {
     return Outcome::kGone;
   }
   if (files.failed()) {
     return Outcome::kError;
   }
-  out.processes = procs.value_or(0);
   return Outcome::kSampled;
 }
 
@@ -317,14 +315,12 @@ CgroupSampler::Outcome CgroupSampler::sample_v1(int dir, model::CgroupSample& ou
     out.oom_kill_events = oom->oom_kill;
   }
   out.failcnt = files.read("memory.failcnt", Need::kRequired, parse_failcnt);
-  const auto procs = files.read("cgroup.procs", Need::kRequired, cgroup::count_cgroup_procs);
   if (files.gone()) {
     return Outcome::kGone;
   }
   if (files.failed()) {
     return Outcome::kError;
   }
-  out.processes = procs.value_or(0);
   return Outcome::kSampled;
 }
 

@@ -20,7 +20,7 @@
 //                    memory.events, then not yet hierarchical, is read instead)
 //   failcnt          -                           memory.failcnt
 //   pressure         memory.pressure             -
-//   processes        lines of cgroup.procs       lines of cgroup.procs
+//   processes        not read here: counted from the scan's processes (cgroup_members.h)
 // No logging: what went wrong is counted in ScanStats.
 
 #include <cstdint>

@@ -117,15 +117,3 @@ TEST_CASE("tree: the fixture hierarchies walk the same on v1 and v2", "[cgroup][
                                                     "/system.slice/leaky.service"});
 }
 
-TEST_CASE("cgroup.procs: counts PIDs, rejects garbage", "[cgroup][tree]") {
-  CHECK(*count_cgroup_procs("") == 0u);
-  CHECK(*count_cgroup_procs("4242\n4243\n") == 2u);
-  CHECK(*count_cgroup_procs("4242\n4243") == 2u);
-  CHECK(*count_cgroup_procs(
-            testing::fixture("v2/sys/fs/cgroup/system.slice/leaky.service/cgroup.procs")) == 2u);
-  const std::string_view bad = GENERATE("x\n", "1\n\n2\n", "-1\n", "0\n", "1 2\n", " 1\n");
-  const auto n = count_cgroup_procs(bad);
-  REQUIRE_FALSE(n.has_value());
-  CHECK(n.error().kind == ErrorKind::kMalformed);
-  CHECK(n.error().detail.starts_with("cgroup.procs: bad line '"));
-}

@@ -48,10 +48,30 @@ std::set<std::string> families(const std::string& text) {
   return out;
 }
 
+// The fixture trees' services hold processes: a cgroup's process count comes from the scan's
+// processes (/proc/PID/cgroup), so each member is the fixture process 5654 copied under its own
+// pid, with its cgroup file pointing there (v1 memory hierarchy and v2 unified path alike).
+void add_member(const FakeRoot& root, int pid, const std::string& cgroup) {
+  const std::string id = std::to_string(pid);
+  const fs::path dir = root / ("proc/" + id);
+  fs::copy(root / "proc/5654", dir, fs::copy_options::recursive);
+  for (const char* name : {"stat", "status"}) {
+    std::string text = read_file(dir / name);
+    for (auto at = text.find("5654"); at != std::string::npos; at = text.find("5654", at)) {
+      text.replace(at, 4, id);
+    }
+    std::ofstream(dir / name) << text;
+  }
+  std::ofstream(dir / "cgroup") << "4:memory:" << cgroup << "\n0::" << cgroup << "\n";
+}
+
 std::string exposition_for(const std::string& layout) {
   FakeRoot root;
   const fs::path fixtures = LW_FIXTURES_DIR;
   fs::copy(fixtures / "proc", root / "proc", fs::copy_options::recursive);
+  add_member(root, 977, "/system.slice/idle.service");
+  add_member(root, 4242, "/system.slice/leaky.service");
+  add_member(root, 4243, "/system.slice/leaky.service");
   fs::create_directories(root / "proc/self");
   fs::copy_file(fixtures / layout / "proc/self/mountinfo", root / "proc/self/mountinfo");
   root.file("c.yaml", "scan:\n  kmsg: false\n");

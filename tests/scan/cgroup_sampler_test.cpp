@@ -139,14 +139,11 @@ TEST_CASE("cgroup sampler: pure v2 fixture", "[scan][cgroup]") {
   REQUIRE(leaky.pressure->some.has_value());
   CHECK(leaky.pressure->some->total_us == 1234567u);
   CHECK(leaky.pressure->full->avg10 == Approx(0.5));
-  CHECK(leaky.processes == 2);
 
   const model::CgroupSample& slice = find(samples, "/system.slice");
   CHECK(slice.limit_bytes == 2 * kGiB);  // the ancestor limit
-  CHECK(slice.processes == 0);
   const model::CgroupSample& idle = find(samples, "/system.slice/idle.service");
   CHECK_FALSE(idle.limit_bytes.has_value());
-  CHECK(idle.processes == 1);
 
   // The root has no memory.current/max/...: absent, not zero, and still sampled.
   const model::CgroupSample& root = find(samples, "/");
@@ -155,7 +152,6 @@ TEST_CASE("cgroup sampler: pure v2 fixture", "[scan][cgroup]") {
   CHECK_FALSE(root.limit_bytes.has_value());
   CHECK_FALSE(root.oom_kill_events.has_value());
   CHECK(root.anon_bytes == 1006632960u);
-  CHECK(root.processes == 5);
 }
 
 TEST_CASE("cgroup sampler: pure v1 and hybrid fixtures", "[scan][cgroup]") {
@@ -189,7 +185,6 @@ TEST_CASE("cgroup sampler: pure v1 and hybrid fixtures", "[scan][cgroup]") {
   CHECK_FALSE(leaky.pressure.has_value());
   CHECK(leaky.oom_kill_events == 0u);
   CHECK(leaky.failcnt == 12u);
-  CHECK(leaky.processes == 2);
 
   // v1's root has every file; its limit is the "unlimited" sentinel.
   const model::CgroupSample& root = find(samples, "/");
@@ -216,7 +211,6 @@ TEST_CASE("cgroup sampler: v1 and v2 fixtures give the same metric families", "[
     CHECK(a[i].swap_bytes == b[i].swap_bytes);
     CHECK(a[i].limit_bytes == b[i].limit_bytes);
     CHECK(a[i].oom_kill_events == b[i].oom_kill_events);
-    CHECK(a[i].processes == b[i].processes);
   }
 }
 
@@ -298,7 +292,6 @@ TEST_CASE("cgroup sampler: a malformed file skips that cgroup as an error", "[sc
       {"memory.events.local", "oom_kill x\n"},
       {"memory.pressure", "some avg10=x\n"},
       {"memory.swap.max", "-1\n"},
-      {"cgroup.procs", "not-a-pid\n"},
   }));
   root.file("sys/fs/cgroup/b.service/" + file, content);
   CgroupSampler sampler = discovered(root);
@@ -345,7 +338,6 @@ TEST_CASE("cgroup sampler: files a kernel may lack leave fields absent", "[scan]
   CHECK_FALSE(a.swap_limit_bytes.has_value());
   CHECK_FALSE(a.pressure.has_value());
   CHECK_FALSE(a.kernel_bytes.has_value());  // not in this memory.stat
-  CHECK(a.processes == 1);
   CHECK(stats.cgroups_gone == 0);
   CHECK(stats.cgroup_errors == 0);
 }
