@@ -208,12 +208,16 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
     return false;
   }
   const int data = thread ? thread->get() : dir->get();
-  const auto status = read_parsed(data, "status", buf_, procfs::parse_pid_status);
-  if (!status) {
-    count_error(stats, status.error());
+  auto [it, inserted] = cache_.try_emplace(model::ProcessId{stat->pid, stat->start_time_ticks});
+  Cached& cached = it->second;
+  const auto read =
+      read_status_memory(data, pid, scan_seq_, options_.page_size, buf_, cached.status);
+  if (!read) {
+    count_error(stats, read.error());
     return false;
   }
-  if (!status->vm_rss_bytes) {
+  const StatusMemory& status = read->memory;
+  if (!status.vm_rss_bytes) {
     // No mm: a kernel thread on kernels without PF_KTHREAD in stat, or a process mid-exit.
     ++stats.kernel_threads;
     return false;
@@ -223,22 +227,20 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
   out.ppid = stat->ppid;
   out.state = stat->state;
   out.comm = stat->comm;
-  out.uid = status->real_uid;
+  out.uid = status.real_uid;
   out.cpu_ticks = stat->utime_ticks + stat->stime_ticks;
   out.start_time_seconds =
       static_cast<double>(boot_time_) + static_cast<double>(stat->start_time_ticks) /
                                             static_cast<double>(options_.clock_ticks_per_second);
-  out.rss_bytes = status->vm_rss_bytes;
-  out.anon_bytes = status->rss_anon_bytes;
-  out.file_bytes = status->rss_file_bytes;
-  out.shmem_bytes = status->rss_shmem_bytes;
-  out.swap_bytes = status->vm_swap_bytes;
-  out.vsize_bytes = status->vm_size_bytes ? status->vm_size_bytes
-                                          : std::optional<std::uint64_t>(stat->vsize_bytes);
+  out.rss_bytes = status.vm_rss_bytes;
+  out.anon_bytes = status.rss_anon_bytes;
+  out.file_bytes = status.rss_file_bytes;
+  out.shmem_bytes = status.rss_shmem_bytes;
+  out.swap_bytes = status.vm_swap_bytes;
+  out.vsize_bytes =
+      status.vm_size_bytes ? status.vm_size_bytes : std::optional<std::uint64_t>(stat->vsize_bytes);
   out.open_fds = count_fds(data);
 
-  auto [it, inserted] = cache_.try_emplace(out.id);
-  Cached& cached = it->second;
   cached.seen_scan = scan_seq_;
   cached.live_tid = tid;
   if (identity_due(pid, inserted, stat->comm, cached)) {

@@ -2,15 +2,16 @@
 
 // Samples every process under a procfs root. Per process, everything is read through one
 // /proc/<pid> directory fd, so all files come from the same process instance even when the pid
-// is reused mid-scan (reads then fail as kGone). Cheap files (stat, status, the fd count) are read
-// every scan; limits on first sight, then every `limits_interval` while the fd count moved since
-// the last read (the soft NOFILE limit is what an fd forecast divides by) and every
-// kIdleLimitsIntervals x `limits_interval` otherwise (an idle host's processes mostly keep
-// their fds: their limits files were ~3% of a scan); cgroup, exe and cmdline on first sight of a
-// (pid, starttime), again when comm changes (an exec) and every `identity_refresh_scans` scans
-// (a process moved into its cgroup after start); smaps_rollup only on request, within a per-scan
-// time budget (read_smaps).
-// No logging: what went wrong is counted in ScanStats.
+// is reused mid-scan (reads then fail as kGone). Cheap files (stat, the fd count) are read every
+// scan; status when the process's memory moved, found with the cheaper statm, and at least every
+// kStatusRefreshScans scans (status_memo.h); limits on first sight, then every `limits_interval`
+// while the fd count moved since the last read (the soft NOFILE limit is what an fd forecast
+// divides by) and every kIdleLimitsIntervals x `limits_interval` otherwise (an idle host's
+// processes mostly keep their fds: their limits files were ~3% of a scan); cgroup, exe and cmdline
+// on first sight of a (pid, starttime), again when comm changes (an exec) and every
+// `identity_refresh_scans` scans (a process moved into its cgroup after start); smaps_rollup only
+// on request, within a per-scan time budget (read_smaps). No logging: what went wrong is counted in
+// ScanStats.
 
 #include <chrono>
 #include <cstdint>
@@ -26,6 +27,7 @@
 #include "base/fd.h"
 #include "base/result.h"
 #include "model/snapshot.h"
+#include "scan/status_memo.h"
 
 namespace lw::scan {
 
@@ -119,7 +121,8 @@ class ProcessSampler {
     model::SteadyTime smaps_read_at{};
     bool smaps_read = false;
     std::uint64_t seen_scan = 0;
-    int live_tid = 0;  // when the leader exited: the live thread the process is read through
+    int live_tid = 0;   // when the leader exited: the live thread the process is read through
+    StatusMemo status;  // the last status reading, reused while statm shows the same sizes
   };
 
   bool sample_one(int pid, model::SteadyTime now, model::ProcessSample& out,

@@ -34,7 +34,7 @@ seed_files() {
 }
 
 # procfs: 0 stat, 1 status, 2 smaps_rollup, 3 /proc/stat, 4 meminfo, 5 vmstat, 6 pressure,
-# 7 limits, 8 /proc/PID/cgroup
+# 7 limits, 8 /proc/PID/cgroup, 9 /proc/PID/statm
 seed_files procfs 0 stat 1  # /proc/stat and /proc/PID/stat share the name: both selectors
 seed procfs 0 <"$fixtures/proc/5654/stat"
 seed procfs 3 <"$fixtures/proc/stat"
@@ -46,6 +46,8 @@ seed procfs 6 <"$fixtures/proc/pressure/memory"
 seed procfs 6 <"$fixtures/proc/pressure/cpu"
 seed procfs 7 <"$fixtures/proc/5654/limits"
 seed procfs 8 <"$fixtures/proc/5654/cgroup"
+printf '731 452 387 6 0 98 0\n' | seed procfs 9
+printf '0 0 0 0 0 0 0\n' | seed procfs 9
 printf '42 (a) b) (c) R 1 42 42 0 -1 4194560 0 0 0 0 1 2 0 0 20 0 1 0 99 4096 10 0 0 0 0\n' |
   seed procfs 0
 

@@ -10,6 +10,7 @@
 #include "procfs/pid_cgroup.h"
 #include "procfs/pid_limits.h"
 #include "procfs/pid_stat.h"
+#include "procfs/pid_statm.h"
 #include "procfs/pid_status.h"
 #include "procfs/pressure.h"
 #include "procfs/proc_stat.h"
@@ -38,7 +39,8 @@ void parse_smaps(std::string_view text) {
 }
 
 // Index = first byte % size: 0 stat, 1 status, 2 smaps_rollup, 3 /proc/stat, 4 meminfo,
-// 5 vmstat, 6 pressure, 7 limits, 8 /proc/PID/cgroup. Seeds: tests/fuzz/make_seeds.sh.
+// 5 vmstat, 6 pressure, 7 limits, 8 /proc/PID/cgroup, 9 /proc/PID/statm. Seeds:
+// tests/fuzz/make_seeds.sh.
 constexpr void (*kParsers[])(std::string_view) = {
     parse_stat,
     [](std::string_view t) { check_parse(lw::procfs::parse_pid_status(t)); },
@@ -49,6 +51,7 @@ constexpr void (*kParsers[])(std::string_view) = {
     [](std::string_view t) { check_parse(lw::procfs::parse_pressure(t)); },
     [](std::string_view t) { check_parse(lw::procfs::parse_nofile_limit(t)); },
     [](std::string_view t) { check_parse(lw::procfs::parse_pid_cgroup(t)); },
+    [](std::string_view t) { check_parse(lw::procfs::parse_pid_statm(t)); },
 };
 
 }  // namespace
