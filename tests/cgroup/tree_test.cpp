@@ -116,4 +116,3 @@ TEST_CASE("tree: the fixture hierarchies walk the same on v1 and v2", "[cgroup][
                                                     "/system.slice/idle.service",
                                                     "/system.slice/leaky.service"});
 }
-
