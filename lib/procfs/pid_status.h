@@ -23,6 +23,8 @@ struct PidStatus {
   std::optional<std::uint64_t> rss_file_bytes;   // RssFile  (4.5+)
   std::optional<std::uint64_t> rss_shmem_bytes;  // RssShmem (4.5+)
   std::optional<std::uint64_t> vm_swap_bytes;    // VmSwap
+
+  bool operator==(const PidStatus&) const = default;
 };
 
 // Unknown keys are ignored; a known key with a bad value is kMalformed ("status: bad value for

@@ -210,13 +210,13 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
   const int data = thread ? thread->get() : dir->get();
   auto [it, inserted] = cache_.try_emplace(model::ProcessId{stat->pid, stat->start_time_ticks});
   Cached& cached = it->second;
-  const auto read =
-      read_status_memory(data, pid, scan_seq_, options_.page_size, buf_, cached.status);
-  if (!read) {
-    count_error(stats, read.error());
+  const auto refreshed =
+      refresh_status(data, pid, scan_seq_, options_.page_size, buf_, cached.status_memo);
+  if (!refreshed) {
+    count_error(stats, refreshed.error());
     return false;
   }
-  const StatusMemory& status = read->memory;
+  const procfs::PidStatus& status = cached.status_memo.status;
   if (!status.vm_rss_bytes) {
     // No mm: a kernel thread on kernels without PF_KTHREAD in stat, or a process mid-exit.
     ++stats.kernel_threads;

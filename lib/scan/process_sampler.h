@@ -121,8 +121,8 @@ class ProcessSampler {
     model::SteadyTime smaps_read_at{};
     bool smaps_read = false;
     std::uint64_t seen_scan = 0;
-    int live_tid = 0;   // when the leader exited: the live thread the process is read through
-    StatusMemo status;  // the last status reading, reused while statm shows the same sizes
+    int live_tid = 0;        // when the leader exited: the live thread the process is read through
+    StatusMemo status_memo;  // the last status reading, reused while statm shows the same sizes
   };
 
   bool sample_one(int pid, model::SteadyTime now, model::ProcessSample& out,

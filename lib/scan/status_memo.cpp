@@ -2,21 +2,11 @@
 
 namespace lw::scan {
 
-StatusMemory StatusMemory::of(const procfs::PidStatus& status) {
-  return StatusMemory{.real_uid = status.real_uid,
-                      .vm_size_bytes = status.vm_size_bytes,
-                      .vm_rss_bytes = status.vm_rss_bytes,
-                      .rss_anon_bytes = status.rss_anon_bytes,
-                      .rss_file_bytes = status.rss_file_bytes,
-                      .rss_shmem_bytes = status.rss_shmem_bytes,
-                      .vm_swap_bytes = status.vm_swap_bytes};
-}
-
 namespace {
 
 // statm's three sizes as status's lines imply them; nullopt when a line is missing (a kernel
 // thread, a kernel before 4.5) or a size is not whole pages.
-std::optional<procfs::PidStatm> statm_of(const StatusMemory& m, std::uint64_t page_size) {
+std::optional<procfs::PidStatm> statm_of(const procfs::PidStatus& m, std::uint64_t page_size) {
   if (!m.vm_size_bytes || !m.vm_rss_bytes || !m.rss_file_bytes || !m.rss_shmem_bytes ||
       page_size == 0) {
     return std::nullopt;
@@ -39,29 +29,28 @@ bool statm_may_stand_in(int pid, std::uint64_t scan, const StatusMemo& memo) {
 
 }  // namespace
 
-Result<StatusRead> read_status_memory(int dir, int pid, std::uint64_t scan, std::uint64_t page_size,
-                                      ReadBuffer& buf, StatusMemo& memo) {
+Result<bool> refresh_status(int dir, int pid, std::uint64_t scan, std::uint64_t page_size,
+                            ReadBuffer& buf, StatusMemo& memo) {
   std::optional<procfs::PidStatm> statm;
   if (statm_may_stand_in(pid, scan, memo)) {
     if (auto probe = read_parsed(dir, "statm", buf, procfs::parse_pid_statm)) {
       if (*probe == *memo.statm) {
-        return StatusRead{.memory = memo.memory, .from_status = false};
+        return false;
       }
       statm = *probe;
     }
   }
-  const auto status = read_parsed(dir, "status", buf, procfs::parse_pid_status);
+  auto status = read_parsed(dir, "status", buf, procfs::parse_pid_status);
   if (!status) {
     return status.error();
   }
-  const StatusMemory memory = StatusMemory::of(*status);
-  memo.moving = memo.read && memory != memo.memory;
+  memo.moving = memo.read && *status != memo.status;
   memo.read = true;
-  memo.memory = memory;
+  memo.status = *std::move(status);
   // The statm read this scan when there was one: it is what the next probe compares with, even
   // where the kernel's statm and status round their counters differently.
-  memo.statm = statm ? statm : statm_of(memory, page_size);
-  return StatusRead{.memory = memory, .from_status = true};
+  memo.statm = statm ? statm : statm_of(memo.status, page_size);
+  return true;
 }
 
 }  // namespace lw::scan

@@ -14,7 +14,7 @@
 //     than kStatusRefreshScans scans old. Swapping pages out or in moves VmRSS, so statm sees it;
 //     only swap freed while resident memory stays put (madvise of swapped-out pages) waits for the
 //     refresh.
-// The memory lines returned are always status's own, read this scan or at the last status read.
+// The lines kept are always status's own, read this scan or at the last status read.
 
 #include <cstdint>
 #include <optional>
@@ -28,37 +28,19 @@ namespace lw::scan {
 
 inline constexpr std::uint64_t kStatusRefreshScans = 10;
 
-// The status lines the sampler keeps (PidStatus without its name).
-struct StatusMemory {
-  std::optional<std::uint32_t> real_uid;
-  std::optional<std::uint64_t> vm_size_bytes;
-  std::optional<std::uint64_t> vm_rss_bytes;
-  std::optional<std::uint64_t> rss_anon_bytes;
-  std::optional<std::uint64_t> rss_file_bytes;
-  std::optional<std::uint64_t> rss_shmem_bytes;
-  std::optional<std::uint64_t> vm_swap_bytes;
-
-  static StatusMemory of(const procfs::PidStatus& status);
-  bool operator==(const StatusMemory&) const = default;
-};
-
 // Per process: the last status reading and what statm said (or would have said) at that read.
 struct StatusMemo {
-  StatusMemory memory;
+  procfs::PidStatus status;               // the last reading (valid once `read`)
   std::optional<procfs::PidStatm> statm;  // nullopt: statm cannot stand in (no status read yet)
   bool read = false;                      // status was read at least once
-  bool moving = false;                    // the memory lines differed from the reading before
+  bool moving = false;                    // the reading differed from the one before it
 };
 
-struct StatusRead {
-  StatusMemory memory;
-  bool from_status = false;  // status was read this scan (false: statm matched, memo reused)
-};
-
-// The memory lines of the process under `dir` for scan number `scan` (see the top of this file).
-// Errors are status's own (statm's are never reported: status is read instead). `page_size` turns
-// status's bytes into statm's pages.
-Result<StatusRead> read_status_memory(int dir, int pid, std::uint64_t scan, std::uint64_t page_size,
-                                      ReadBuffer& buf, StatusMemo& memo);
+// Brings memo.status up to date for scan number `scan` (see the top of this file): true when
+// status was read this scan, false when statm showed the last reading still holds. Errors are
+// status's own (statm's are never reported: status is read instead); on error the memo is
+// unchanged. `page_size` turns status's bytes into statm's pages.
+Result<bool> refresh_status(int dir, int pid, std::uint64_t scan, std::uint64_t page_size,
+                            ReadBuffer& buf, StatusMemo& memo);
 
 }  // namespace lw::scan

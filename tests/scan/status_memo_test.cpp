@@ -1,4 +1,4 @@
-// read_status_memory (scan/status_memo.h): status is read again only when statm moved, when the
+// refresh_status (scan/status_memo.h): status is read again only when statm moved, when the
 // last reading was of a moving process, or on the process's refresh scan; and on a real process
 // the sampler never reports stale memory after it moved.
 
@@ -49,12 +49,14 @@ struct Reader {
     root.file("p/status", status_text(2000)).file("p/statm", statm_text(2000));
     dir = std::move(*open_at(AT_FDCWD, (root / "p").c_str(), O_RDONLY | O_DIRECTORY));
   }
-  StatusRead read(std::uint64_t scan) {
-    auto r = read_status_memory(dir.get(), kPid, scan, kPage, buf, memo);
+  // True when status was read this scan.
+  bool read(std::uint64_t scan) {
+    auto r = refresh_status(dir.get(), kPid, scan, kPage, buf, memo);
     REQUIRE(r.has_value());
     return *r;
   }
-  static std::uint64_t kib(const StatusRead& r) { return *r.memory.vm_rss_bytes / 1024; }
+  std::uint64_t kib() const { return *memo.status.vm_rss_bytes / 1024; }
+  std::uint64_t swap() const { return *memo.status.vm_swap_bytes; }
 };
 
 }  // namespace
@@ -62,42 +64,38 @@ struct Reader {
 TEST_CASE("status memo: a still process is probed with statm, its last status reused",
           "[scan][status_memo]") {
   Reader r;
-  CHECK(r.read(1).from_status);  // first sight: status
-  CHECK(r.kib(r.read(1)) == 2000);
+  CHECK(r.read(1));  // first sight: status
+  CHECK(r.kib() == 2000);
   // status changes behind a statm that does not: the reading is reused (statm is what the kernel
   // keeps in step with status; this proves status was not read).
   r.root.file("p/status", status_text(2000, 64));
   for (std::uint64_t scan = 2; scan < 10; ++scan) {
-    const StatusRead got = r.read(scan);
-    CHECK_FALSE(got.from_status);
-    CHECK(got.memory.vm_swap_bytes == 0u);
+    CHECK_FALSE(r.read(scan));
+    CHECK(r.swap() == 0u);
   }
   // The refresh scan reads status whatever statm says: swap freed in place is at most 10 scans old.
-  const StatusRead refreshed = r.read(10);
-  CHECK(refreshed.from_status);
-  CHECK(refreshed.memory.vm_swap_bytes == 64u * 1024);
+  CHECK(r.read(10));
+  CHECK(r.swap() == 64u * 1024);
 }
 
 TEST_CASE("status memo: statm that moved reads status, and a moving process skips statm",
           "[scan][status_memo]") {
   Reader r;
   (void)r.read(1);
-  CHECK_FALSE(r.read(2).from_status);
+  CHECK_FALSE(r.read(2));
   r.root.file("p/status", status_text(3000)).file("p/statm", statm_text(3000));
-  const StatusRead moved = r.read(3);
-  CHECK(moved.from_status);
-  CHECK(r.kib(moved) == 3000);
+  CHECK(r.read(3));
+  CHECK(r.kib() == 3000);
   CHECK(r.memo.moving);
   // Moving: status is read directly next scan, even with statm left behind.
   r.root.file("p/status", status_text(3500));
-  const StatusRead direct = r.read(4);
-  CHECK(direct.from_status);
-  CHECK(r.kib(direct) == 3500);
+  CHECK(r.read(4));
+  CHECK(r.kib() == 3500);
   // 3500 differs from 3000: still moving; then the same twice: still, and statm stands in again.
   r.root.file("p/statm", statm_text(3500));
-  CHECK(r.read(5).from_status);
+  CHECK(r.read(5));
   CHECK_FALSE(r.memo.moving);
-  CHECK_FALSE(r.read(6).from_status);
+  CHECK_FALSE(r.read(6));
 }
 
 TEST_CASE("status memo: without a usable statm, status every scan", "[scan][status_memo]") {
@@ -105,33 +103,34 @@ TEST_CASE("status memo: without a usable statm, status every scan", "[scan][stat
     Reader r;
     r.root.remove("p/statm");
     for (std::uint64_t scan = 1; scan < 5; ++scan) {
-      CHECK(r.read(scan).from_status);
+      CHECK(r.read(scan));
     }
   }
   SECTION("statm malformed") {
     Reader r;
     r.root.file("p/statm", "garbage\n");
     for (std::uint64_t scan = 1; scan < 5; ++scan) {
-      CHECK(r.read(scan).from_status);
+      CHECK(r.read(scan));
     }
   }
   SECTION("status without RssFile (a kernel before 4.5): statm cannot be checked against it") {
     Reader r;
     r.root.file("p/status", "Name:\tx\nVmSize:\t   10000 kB\nVmRSS:\t    2000 kB\n");
-    CHECK(r.read(1).from_status);
+    CHECK(r.read(1));
     CHECK_FALSE(r.memo.statm.has_value());
-    CHECK(r.read(2).from_status);
+    CHECK(r.read(2));
   }
 }
 
-TEST_CASE("status memo: status errors are reported, statm's never", "[scan][status_memo]") {
+TEST_CASE("status memo: status errors are reported, statm's never; the memo is kept",
+          "[scan][status_memo]") {
   Reader r;
   (void)r.read(1);
   r.root.remove("p/statm").remove("p/status");
-  StatusMemo memo = r.memo;
-  const auto gone = read_status_memory(r.dir.get(), kPid, 2, kPage, r.buf, memo);
+  const auto gone = refresh_status(r.dir.get(), kPid, 2, kPage, r.buf, r.memo);
   REQUIRE_FALSE(gone.has_value());
   CHECK(gone.error().kind == ErrorKind::kGone);
+  CHECK(r.kib() == 2000);
 }
 
 // The real sampler over the real /proc: a child that grows by 8 MiB before each of 12 scans (every
