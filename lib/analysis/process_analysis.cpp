@@ -71,8 +71,7 @@ void ProcessAnalyser::judge(const store::SeriesStore& store, const store::Proces
                             ProcessAnalysisCache& cache) {
   memory_.clear();
   fds_.clear();
-  read_channel(store, s.series, store::kPrivateBytes, since, &memory_, nullptr);
-  read_channel(store, s.series, store::kFds, since, &fds_, nullptr);
+  read_two_channels(store, s.series, {store::kPrivateBytes, store::kFds}, since, {&memory_, &fds_});
   const RegimeVerdict mv = classify_regime(memory_, age, options_.memory);
   const RegimeVerdict fv = classify_regime(fds_, age, options_.fds);
   const auto memory_rates = window_rates(memory_, now_s, options_, mv);

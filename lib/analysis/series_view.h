@@ -3,6 +3,7 @@
 // Reading the store's series for the analysis: one channel over a time range as (time, value)
 // samples, per-window rates, downsampled histories for sparklines, and the report's verdict type.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -35,6 +36,26 @@ void read_channel(const store::SeriesStore& store, const store::CompressedSeries
     }
     if (wall != nullptr) {
       wall->push_back({static_cast<double>(t->wall_ms) / 1000.0, value});
+    }
+  });
+}
+
+// Samples of two channels from seq `since` on, in one pass over the series (decoding is the
+// cost, and every chunk holds all channels), as steady-clock seconds.
+template <std::size_t N>
+void read_two_channels(const store::SeriesStore& store, const store::CompressedSeries<N>& series,
+                       std::array<std::size_t, 2> channels, std::uint64_t since,
+                       std::array<std::vector<Sample>*, 2> out) {
+  series.for_each(since, [&](std::uint64_t seq, const auto& v) {
+    const auto t = store.time_of(seq);
+    if (!t) {
+      return;
+    }
+    const double seconds = static_cast<double>(t->steady_ms) / 1000.0;
+    for (std::size_t k = 0; k < 2; ++k) {
+      if (const auto& value = v[channels[k]]) {
+        out[k]->push_back({seconds, static_cast<double>(*value)});
+      }
     }
   });
 }
