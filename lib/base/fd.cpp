@@ -47,11 +47,15 @@ namespace {
 
 constexpr std::size_t kReadChunk = 4096;
 
+// Whether a read shorter than the room asked for ends the file (see read_record_at()).
+enum class ShortRead { kReadOn, kIsEof };
+
 // The one read loop of both buffer kinds. room(used) gives writable bytes after the first `used`;
 // keep(used) makes `used` the buffer's size. Reads until EOF; a file of max_bytes or more is kIo.
 template <typename Room, typename Keep>
 Result<std::size_t> read_until_eof(int fd, std::size_t max_bytes, std::string_view what,
-                                   Room&& room, Keep&& keep) {
+                                   Room&& room, Keep&& keep,
+                                   ShortRead short_read = ShortRead::kReadOn) {
   std::size_t used = 0;
   for (;;) {
     if (used >= max_bytes) {
@@ -71,7 +75,7 @@ Result<std::size_t> read_until_eof(int fd, std::size_t max_bytes, std::string_vi
     }
     used += static_cast<std::size_t>(n);
     keep(used);
-    if (n == 0) {
+    if (n == 0 || (short_read == ShortRead::kIsEof && static_cast<std::size_t>(n) < want)) {
       return used;
     }
   }
@@ -93,16 +97,25 @@ std::span<char> ReadBuffer::spare(std::size_t n) {
   return {data_.get() + size_, capacity_ - size_};
 }
 
-Result<std::string_view> read_all(int fd, ReadBuffer& buf, std::size_t max_bytes,
-                                  std::string_view what) {
+namespace {
+
+Result<std::string_view> read_into(int fd, ReadBuffer& buf, std::size_t max_bytes,
+                                   std::string_view what, ShortRead short_read) {
   buf.clear();
   const auto read = read_until_eof(
       fd, max_bytes, what, [&](std::size_t /*used*/) { return buf.spare(kReadChunk); },
-      [&](std::size_t used) { buf.commit(used - buf.size()); });
+      [&](std::size_t used) { buf.commit(used - buf.size()); }, short_read);
   if (!read) {
     return read.error();
   }
   return buf.view();
+}
+
+}  // namespace
+
+Result<std::string_view> read_all(int fd, ReadBuffer& buf, std::size_t max_bytes,
+                                  std::string_view what) {
+  return read_into(fd, buf, max_bytes, what, ShortRead::kReadOn);
 }
 
 // Cold paths (config, snapshot file) whose text must live in a std::string: resize zero-fills,
@@ -146,6 +159,16 @@ Result<std::string_view> read_all_at(int dir, const char* path, ReadBuffer& buf,
 Result<std::string_view> read_all_at(int dir, const char* path, std::string& buf,
                                      std::size_t max_bytes) {
   return open_and_read_all(dir, path, buf, max_bytes);
+}
+
+Result<std::string_view> read_record_at(int dir, const char* path, ReadBuffer& buf,
+                                        std::size_t max_bytes) {
+  buf.clear();
+  auto fd = open_at(dir, path, O_RDONLY);
+  if (!fd) {
+    return fd.error();
+  }
+  return read_into(fd->get(), buf, max_bytes, path, ShortRead::kIsEof);
 }
 
 }  // namespace lw

@@ -91,22 +91,43 @@ Result<std::string_view> read_all_at(int dir, const char* path, ReadBuffer& buf,
 Result<std::string_view> read_all_at(int dir, const char* path, std::string& buf,
                                      std::size_t max_bytes = 1 << 20);
 
+// The same for a file the kernel prints whole in its first read when the buffer has room for it:
+// a single-record seq_file such as /proc/PID/stat, statm or status (or a regular file). A read
+// shorter than the room asked for is then the end of the file, so the read that would return 0
+// is not made: one syscall fewer per file, thousands per scan. Not for pipes or sockets, nor for
+// multi-record seq_files (/proc/PID/smaps, mountinfo), whose reads may stop short at a record.
+Result<std::string_view> read_record_at(int dir, const char* path, ReadBuffer& buf,
+                                        std::size_t max_bytes = 1 << 20);
+
 // Reads from an already open fd until EOF (same contract as read_all_at).
 Result<std::string_view> read_all(int fd, ReadBuffer& buf, std::size_t max_bytes = 1 << 20,
                                   std::string_view what = "fd");
 Result<std::string_view> read_all(int fd, std::string& buf, std::size_t max_bytes = 1 << 20,
                                   std::string_view what = "fd");
 
+// The text of a read handed to `parse`; the read's error is returned unchanged.
+template <typename Parse>
+auto parse_read(Result<std::string_view> text, Parse&& parse)
+    -> decltype(parse(std::string_view{})) {
+  if (!text) {
+    return text.error();
+  }
+  return parse(*text);
+}
+
 // Reads a file and hands its text to `parse`; I/O errors are returned unchanged. `buf` is a
 // ReadBuffer on hot paths, a std::string where the text must outlive the next read.
 template <typename Buffer, typename Parse>
 auto read_parsed(int dir, const char* path, Buffer& buf, Parse&& parse)
     -> decltype(parse(std::string_view{})) {
-  auto text = read_all_at(dir, path, buf);
-  if (!text) {
-    return text.error();
-  }
-  return parse(*text);
+  return parse_read(read_all_at(dir, path, buf), parse);
+}
+
+// read_parsed() for a file read_record_at() may read.
+template <typename Parse>
+auto read_record_parsed(int dir, const char* path, ReadBuffer& buf, Parse&& parse)
+    -> decltype(parse(std::string_view{})) {
+  return parse_read(read_record_at(dir, path, buf), parse);
 }
 
 }  // namespace lw

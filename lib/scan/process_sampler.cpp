@@ -186,7 +186,7 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
     count_error(stats, dir.error());
     return false;
   }
-  const auto stat = read_parsed(dir->get(), "stat", buf_, procfs::parse_pid_stat);
+  const auto stat = read_record_parsed(dir->get(), "stat", buf_, procfs::parse_pid_stat);
   if (!stat) {
     count_error(stats, stat.error());
     return false;

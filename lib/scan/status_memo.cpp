@@ -33,14 +33,14 @@ Result<bool> refresh_status(int dir, int pid, std::uint64_t scan, std::uint64_t 
                             ReadBuffer& buf, StatusMemo& memo) {
   std::optional<procfs::PidStatm> statm;
   if (statm_may_stand_in(pid, scan, memo)) {
-    if (auto probe = read_parsed(dir, "statm", buf, procfs::parse_pid_statm)) {
+    if (auto probe = read_record_parsed(dir, "statm", buf, procfs::parse_pid_statm)) {
       if (*probe == *memo.statm) {
         return false;
       }
       statm = *probe;
     }
   }
-  auto status = read_parsed(dir, "status", buf, procfs::parse_pid_status);
+  auto status = read_record_parsed(dir, "status", buf, procfs::parse_pid_status);
   if (!status) {
     return status.error();
   }
