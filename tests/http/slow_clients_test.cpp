@@ -28,6 +28,7 @@
 #include "http/gunzip.h"
 #include "http/http_client.h"
 #include "http/server.h"
+#include "http/test_gauge.h"
 
 using lw::http::Health;
 using lw::http::HttpServer;
@@ -42,10 +43,7 @@ namespace {
 class SmallCollectable final : public prometheus::Collectable {
  public:
   std::vector<prometheus::MetricFamily> Collect() const override {
-    prometheus::MetricFamily family;
-    family.name = "leakwatch_test_metric";
-    family.help = "A gauge for the HTTP tests.";
-    family.type = prometheus::MetricType::Gauge;
+    prometheus::MetricFamily family = lw::testing::test_gauge_family();
     prometheus::ClientMetric m;
     m.gauge.value = 1;
     family.metric.push_back(m);

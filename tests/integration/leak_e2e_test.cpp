@@ -3,6 +3,7 @@
 // duration in the daemon's configuration is divided by 60 (interval 166ms, windows 15s/1m/6m,
 // warm-up grace 10s, rate_period 1m), the workloads run in real time.
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@ using namespace lw::testing;
 using namespace std::chrono_literals;
 
 namespace {
+
+constexpr double kMiB = 1 << 20;
 
 struct Workload {
   std::string name;  // comm, and the key in this test
@@ -32,11 +35,14 @@ Child start(const Workload& w) {
   return c;
 }
 
-}  // namespace
+// The labels of a process's series of one resource (memory, fds).
+std::map<std::string, std::string> pid_resource(const Child& c, const std::string& resource) {
+  return {{"pid", std::to_string(c.pid())}, {"resource", resource}};
+}
 
-TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integration][e2e]") {
-  constexpr double kMiB = 1 << 20;
-  const std::vector<Workload> workloads{
+// The workloads, what each leaks, and the patterns each may show.
+std::vector<Workload> corpus() {
+  return {
       {"lw-e2e-leak",
        {"--mode", "leak", "--base", "20", "--rate", std::to_string(kMiB)},
        true,
@@ -75,6 +81,42 @@ TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integr
       {"lw-e2e-fdleak", {"--mode", "fdleak", "--rate", "5"}, false, true, {}},
       {"lw-e2e-idle", {"--mode", "idle", "--base", "8"}, false, false, {"flat"}},
   };
+}
+
+// One workload's verdict as /metrics shows it: suspect or not per resource, an allowed pattern,
+// and for a memory leak a positive rate and a time to limit.
+void check_workload(const std::vector<MetricSample>& m, const Workload& w, const Child& c) {
+  INFO(w.name);
+  CHECK(find_sample(m, "leakwatch_process_leak_suspect", pid_resource(c, "memory")) ==
+        (w.leaks_memory ? 1.0 : 0.0));
+  CHECK(find_sample(m, "leakwatch_process_leak_suspect", pid_resource(c, "fds")) ==
+        (w.leaks_fds ? 1.0 : 0.0));
+  std::string pattern;
+  for (const char* p : {"flat", "warmup", "sawtooth", "step", "noisy", "growing", "leak"}) {
+    if (find_sample(m, "leakwatch_process_growth_pattern",
+                    {{"pid", std::to_string(c.pid())}, {"pattern", p}}) == 1.0) {
+      pattern = p;
+    }
+  }
+  INFO("pattern " << pattern);
+  if (!w.allowed_patterns.empty()) {
+    CHECK(std::find(w.allowed_patterns.begin(), w.allowed_patterns.end(), pattern) !=
+          w.allowed_patterns.end());
+  }
+  if (w.leaks_memory) {
+    CHECK(find_sample(m, "leakwatch_process_memory_growth_bytes_per_second",
+                      {{"pid", std::to_string(c.pid())}, {"window", "1m"}})
+              .value_or(0) > 0);
+    CHECK(find_sample(m, "leakwatch_process_seconds_to_limit",
+                      {{"pid", std::to_string(c.pid())}, {"resource", "memory"}})
+              .has_value());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integration][e2e]") {
+  const std::vector<Workload> workloads = corpus();
   std::map<std::string, Child> kids;
   for (const auto& w : workloads) {
     kids.emplace(w.name, start(w));
@@ -92,10 +134,6 @@ TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integr
 
   Daemon d(fast_config_yaml("export:\n  top_k: 5\n  include:\n    - comm: \"lw-e2e-.*\"\n"));
   const auto t0 = std::chrono::steady_clock::now();
-  const auto label = [&](const Child& c, const std::string& resource) {
-    return std::map<std::string, std::string>{{"pid", std::to_string(c.pid())},
-                                              {"resource", resource}};
-  };
   std::map<std::string, double> flagged_after;  // seconds until first flagged
   const auto all_flagged = [&] {
     const auto m = d.scrape();
@@ -104,14 +142,15 @@ TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integr
       for (const auto& [leaks, resource] :
            {std::pair{w.leaks_memory, "memory"}, std::pair{w.leaks_fds, "fds"}}) {
         if (leaks && flagged_after.count(w.name + resource) == 0 &&
-            find_sample(m, "leakwatch_process_leak_suspect", label(kids.at(w.name), resource)) ==
-                1.0) {
+            find_sample(m, "leakwatch_process_leak_suspect",
+                        pid_resource(kids.at(w.name), resource)) == 1.0) {
           flagged_after[w.name + resource] = t;
         }
       }
     }
     if (flagged_after.count("sibling") == 0 &&
-        find_sample(m, "leakwatch_process_leak_suspect", label(siblings.back(), "memory")) == 1.0) {
+        find_sample(m, "leakwatch_process_leak_suspect", pid_resource(siblings.back(), "memory")) ==
+            1.0) {
       flagged_after["sibling"] = t;
     }
     // Judge the non-leaks only once they have had a minute (an hour at this scale).
@@ -124,32 +163,7 @@ TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integr
 
   const auto m = d.scrape();
   for (const auto& w : workloads) {
-    INFO(w.name);
-    const Child& c = kids.at(w.name);
-    CHECK(find_sample(m, "leakwatch_process_leak_suspect", label(c, "memory")) ==
-          (w.leaks_memory ? 1.0 : 0.0));
-    CHECK(find_sample(m, "leakwatch_process_leak_suspect", label(c, "fds")) ==
-          (w.leaks_fds ? 1.0 : 0.0));
-    std::string pattern;
-    for (const char* p : {"flat", "warmup", "sawtooth", "step", "noisy", "growing", "leak"}) {
-      if (find_sample(m, "leakwatch_process_growth_pattern",
-                      {{"pid", std::to_string(c.pid())}, {"pattern", p}}) == 1.0) {
-        pattern = p;
-      }
-    }
-    INFO("pattern " << pattern);
-    if (!w.allowed_patterns.empty()) {
-      CHECK(std::find(w.allowed_patterns.begin(), w.allowed_patterns.end(), pattern) !=
-            w.allowed_patterns.end());
-    }
-    if (w.leaks_memory) {
-      CHECK(find_sample(m, "leakwatch_process_memory_growth_bytes_per_second",
-                        {{"pid", std::to_string(c.pid())}, {"window", "1m"}})
-                .value_or(0) > 0);
-      CHECK(find_sample(m, "leakwatch_process_seconds_to_limit",
-                        {{"pid", std::to_string(c.pid())}, {"resource", "memory"}})
-                .has_value());
-    }
+    check_workload(m, w, kids.at(w.name));
   }
   CHECK(find_sample(m, "leakwatch_process_fd_growth_per_second",
                     {{"pid", std::to_string(kids.at("lw-e2e-fdleak").pid())}, {"window", "1m"}})
@@ -163,7 +177,7 @@ TEST_CASE("e2e: leaks are flagged and non-leaks are not, at 1/60 time", "[integr
   for (std::size_t i = 0; i < siblings.size(); ++i) {
     INFO("sibling " << i);
     const bool leaker = i + 1 == siblings.size();
-    CHECK(find_sample(m, "leakwatch_process_leak_suspect", label(siblings[i], "memory")) ==
+    CHECK(find_sample(m, "leakwatch_process_leak_suspect", pid_resource(siblings[i], "memory")) ==
           (leaker ? 1.0 : 0.0));
     CHECK(find_sample(m, "leakwatch_process_sibling_outlier",
                       {{"pid", std::to_string(siblings[i].pid())}}) == (leaker ? 1.0 : 0.0));

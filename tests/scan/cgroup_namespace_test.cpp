@@ -6,22 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "scan/cgroup_fixture.h"
 #include "scan/cgroup_sampler.h"
 #include "support/fake_root.h"
 
 using namespace lw;
 using namespace lw::scan;
+using namespace lw::scan::cgroup_fixture;
 
 namespace {
-
-std::vector<std::string> paths_of(const std::vector<model::CgroupSample>& samples) {
-  std::vector<std::string> out;
-  out.reserve(samples.size());
-  for (const auto& s : samples) {
-    out.push_back(s.path);
-  }
-  return out;
-}
 
 // A v2 cgroup with the memory controller, `procs` in cgroup.procs.
 void v2_cgroup(testing::FakeRoot& root, const std::string& dir, const std::string& procs) {
@@ -32,14 +25,6 @@ void v2_cgroup(testing::FakeRoot& root, const std::string& dir, const std::strin
       .file(dir + "/memory.max", "max\n")
       .file(dir + "/memory.high", "max\n")
       .file(dir + "/memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
-}
-
-CgroupSampler discovered(const testing::FakeRoot& root) {
-  CgroupSampler sampler((root / "proc").string(), (root / "sys").string());
-  const Status st = sampler.discover();
-  INFO((st ? std::string("ok") : st.error().detail));
-  REQUIRE(st.has_value());
-  return sampler;
 }
 
 }  // namespace

@@ -1,97 +1,25 @@
+// ProcessSampler on fake /proc trees: what one scan turns into samples (bytes, fds, identity),
+// and what it skips or counts instead (exited pids, zombies, kernel threads, malformed stat).
 #include "scan/process_sampler.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
+#include "scan/process_fixture.h"
 #include "support/fake_root.h"
 
 using namespace lw;
 using namespace lw::model;
 using namespace lw::scan;
-using namespace std::string_literals;
+using namespace lw::scan::process_fixture;
 
 namespace {
 
-const SteadyTime kNow{std::chrono::seconds(1000)};
-constexpr std::uint64_t kUserFlags = 0x400100;      // PF_RANDOMIZE | PF_FORKNOEXEC
 constexpr std::uint64_t kKernelFlags = 0x00208040;  // PF_KTHREAD among them
-
-struct StatFields {
-  int pid = 0;
-  std::string comm;
-  char state = 'S';
-  std::uint64_t start_ticks = 0;
-  std::uint64_t flags = kUserFlags;
-  int threads = 1;
-};
-
-// A full 52-field /proc/<pid>/stat line as Linux 6.x prints it.
-std::string stat_line(const StatFields& f) {
-  return std::to_string(f.pid) + " (" + f.comm + ") " + f.state + " 1 " + std::to_string(f.pid) +
-         " " + std::to_string(f.pid) + " 0 -1 " + std::to_string(f.flags) +
-         " 130 0 0 0 7 3 0 0 20 0 " + std::to_string(f.threads) + " 0 " +
-         std::to_string(f.start_ticks) +
-         " 2990080 406 18446744073709551615 1 1 0 0 0 0 0 6 0 1 0 0 17 1 0 0 0 0 0 1 1 1 1 1 1 1 "
-         "0\n";
-}
-
-std::string status_text(std::string_view name, std::uint64_t rss_kib) {
-  const std::string kib = std::to_string(rss_kib);
-  return "Name:\t" + std::string(name) +
-         "\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t1000\t1000\t1000\n"
-         "VmSize:\t   10000 kB\nVmRSS:\t    " +
-         kib + " kB\nRssAnon:\t    " + kib +
-         " kB\nRssFile:\t       0 kB\nRssShmem:\t       0 kB\nVmSwap:\t       0 kB\n"
-         "Threads:\t1\n";
-}
-
-// The files every root needs: <root>/stat (btime, read at open()) and the reader's own
-// self/fd, which a copied tree has as an ordinary directory.
-testing::FakeRoot& base_root(testing::FakeRoot& root) {
-  return root.file("proc/stat", "cpu  1 2 3 4\nbtime 1700000000\nprocesses 42\n")
-      .file("proc/self/fd/0", "")
-      .file("proc/self/fd/1", "");
-}
-
-// A live user process with `fds` entries in its fd directory.
-void process(testing::FakeRoot& root, const StatFields& f, std::uint64_t rss_kib = 2048,
-             int fds = 3) {
-  const std::string dir = "proc/" + std::to_string(f.pid) + "/";
-  root.file(dir + "stat", stat_line(f)).file(dir + "status", status_text("x", rss_kib));
-  root.file(dir + "cgroup", "0::/system.slice/app.service\n");
-  root.dir(dir + "fd");
-  for (int fd = 0; fd < fds; ++fd) {
-    root.file(dir + "fd/" + std::to_string(fd), "");
-  }
-}
-
-struct Sampled {
-  std::vector<ProcessSample> processes;
-  ScanStats stats;
-};
-
-Sampled sample_once(ProcessSampler& sampler, SteadyTime now = kNow) {
-  Sampled out;
-  sampler.sample(now, out.processes, out.stats);
-  return out;
-}
-
-ProcessSampler open_sampler(const testing::FakeRoot& root, std::uint32_t identity_refresh = 30,
-                            bool read_identity = false) {
-  ProcessSampler sampler(ProcessSamplerOptions{.proc_root = (root / "proc").string(),
-                                               .read_identity = read_identity,
-                                               .identity_refresh_scans = identity_refresh});
-  const Status opened = sampler.open();
-  REQUIRE(opened.has_value());
-  return sampler;
-}
 
 }  // namespace
 
@@ -163,90 +91,6 @@ TEST_CASE("sampler: a process that exits between two files is counted as gone", 
   CHECK(s.stats.pids_sampled == 1);
   CHECK(s.stats.gone == 2);
   CHECK(s.stats.parse_errors == 0);
-}
-
-TEST_CASE("sampler: a reused pid with a new starttime is a new process", "[scan][sampler]") {
-  testing::FakeRoot root;
-  base_root(root);
-  process(root, {.pid = 100, .comm = "old", .start_ticks = 5000});
-  ProcessSampler sampler = open_sampler(root, 0);  // no periodic re-read
-  const Sampled first = sample_once(sampler);
-  REQUIRE(first.processes.size() == 1);
-  CHECK(first.processes[0].cgroup == "/system.slice/app.service");
-
-  // Same process, moved cgroup, same comm: without the periodic re-read the cgroup is kept.
-  root.file("proc/100/cgroup", "0::/system.slice/other.service\n");
-  const Sampled same = sample_once(sampler);
-  REQUIRE(same.processes.size() == 1);
-  CHECK(same.processes[0].id == ProcessId{100, 5000});
-  CHECK(same.processes[0].cgroup == "/system.slice/app.service");
-
-  // The pid is reused by another process: a new identity, its own cgroup read afresh.
-  root.file("proc/100/stat", stat_line({.pid = 100, .comm = "new", .start_ticks = 9000}));
-  const Sampled reused = sample_once(sampler);
-  REQUIRE(reused.processes.size() == 1);
-  CHECK(reused.processes[0].id == ProcessId{100, 9000});
-  CHECK(reused.processes[0].comm == "new");
-  CHECK(reused.processes[0].cgroup == "/system.slice/other.service");
-  CHECK(sampler.identity(ProcessId{100, 5000}) == nullptr);  // the old one is forgotten
-  CHECK(sampler.identity(ProcessId{100, 9000}) != nullptr);
-}
-
-TEST_CASE("sampler: a process moved into another cgroup after start gets it within N scans",
-          "[scan][sampler]") {
-  // runc init and systemd move a process into its final cgroup after it started; before the fix
-  // the first cgroup read was kept for the life of the (pid, starttime).
-  testing::FakeRoot root;
-  base_root(root);
-  process(root, {.pid = 100, .comm = "java", .start_ticks = 5000});
-  root.file("proc/100/cgroup", "0::/system.slice/containerd.service\n");
-  constexpr std::uint32_t kRefresh = 3;
-  ProcessSampler sampler = open_sampler(root, kRefresh);
-  const Sampled first = sample_once(sampler);
-  REQUIRE(first.processes.size() == 1);
-  CHECK(first.processes[0].unit == "containerd.service");
-  const std::uint32_t version = first.processes[0].identity_version;
-
-  root.file("proc/100/cgroup", "0::/kubepods.slice/pod1/cri-containerd-abc.scope\n");
-  std::vector<std::string> seen;
-  for (std::uint32_t i = 0; i < kRefresh; ++i) {
-    const Sampled s = sample_once(sampler);
-    REQUIRE(s.processes.size() == 1);
-    seen.push_back(s.processes[0].cgroup);
-  }
-  CHECK(seen.back() == "/kubepods.slice/pod1/cri-containerd-abc.scope");
-  const Sampled last = sample_once(sampler);
-  CHECK(last.processes[0].unit == "cri-containerd-abc.scope");
-  CHECK(last.processes[0].identity_version == version + 1);  // the store applies the rules again
-  CHECK(last.processes[0].id == ProcessId{100, 5000});       // still the same process
-}
-
-TEST_CASE("sampler: an exec (comm changes) re-reads cgroup, exe and cmdline at once",
-          "[scan][sampler]") {
-  testing::FakeRoot root;
-  base_root(root);
-  process(root, {.pid = 100, .comm = "sh", .start_ticks = 5000});
-  root.file("proc/100/cmdline", "sh\0-c\0exec java -jar app.jar\0"s);
-  ProcessSampler sampler = open_sampler(root, 0, true);  // no periodic re-read: only the exec
-  const Sampled first = sample_once(sampler);
-  REQUIRE(first.processes.size() == 1);
-  REQUIRE(sampler.identity(ProcessId{100, 5000}) != nullptr);
-  CHECK(sampler.identity(ProcessId{100, 5000})->cmdline == "sh -c exec java -jar app.jar");
-
-  root.file("proc/100/stat", stat_line({.pid = 100, .comm = "java", .start_ticks = 5000}))
-      .file("proc/100/cmdline", "java\0-jar\0app.jar\0"s)
-      .file("proc/100/cgroup", "0::/system.slice/app2.service\n");
-  const Sampled after = sample_once(sampler);
-  REQUIRE(after.processes.size() == 1);
-  CHECK(after.processes[0].comm == "java");
-  CHECK(after.processes[0].cgroup == "/system.slice/app2.service");
-  CHECK(after.processes[0].unit == "app2.service");
-  CHECK(after.processes[0].identity_version == first.processes[0].identity_version + 1);
-  CHECK(sampler.identity(ProcessId{100, 5000})->cmdline == "java -jar app.jar");
-
-  // Nothing changed: the version stays, so the store does not relabel every scan.
-  const Sampled again = sample_once(sampler);
-  CHECK(again.processes[0].identity_version == after.processes[0].identity_version);
 }
 
 TEST_CASE("sampler: a thread group whose leader exited is sampled through a live thread",
@@ -352,107 +196,4 @@ TEST_CASE("sampler: a malformed stat is a parse error, not a sample", "[scan][sa
 
   CHECK(s.processes.empty());
   CHECK(s.stats.parse_errors == 1);
-}
-
-TEST_CASE("sampler: boot time is read again when the wall clock steps", "[scan][sampler]") {
-  // NTP's first sync after start steps the wall clock; the kernel's btime (wall - boottime) moves
-  // with it. Before the fix btime was read once, so every start time and age stayed shifted.
-  testing::FakeRoot root;
-  base_root(root);
-  process(root, {.pid = 100, .comm = "web", .start_ticks = 5000});
-  double wall_minus_boot = 1700000000.3;
-  ProcessSampler sampler(
-      ProcessSamplerOptions{.proc_root = (root / "proc").string(),
-                            .wall_minus_boot = [&wall_minus_boot] { return wall_minus_boot; }});
-  REQUIRE(sampler.open().has_value());
-  CHECK(sample_once(sampler).processes.at(0).start_time_seconds == Approx(1700000050.0));
-
-  // Drift below a second (slewing, rounding): btime is not read again.
-  root.file("proc/stat", "cpu  1 2 3 4\nbtime 1700000001\n");
-  wall_minus_boot += 0.5;
-  const Sampled slewed = sample_once(sampler);
-  CHECK(slewed.processes.at(0).start_time_seconds == Approx(1700000050.0));
-  CHECK(slewed.stats.boot_time_rereads == 0);
-
-  // The clock steps forward by an hour.
-  root.file("proc/stat", "cpu  1 2 3 4\nbtime 1700003600\n");
-  wall_minus_boot += 3600;
-  const Sampled stepped = sample_once(sampler);
-  CHECK(stepped.processes.at(0).start_time_seconds == Approx(1700003650.0));
-  CHECK(stepped.stats.boot_time_rereads == 1);
-  CHECK(sampler.boot_time_seconds() == 1700003600u);
-  CHECK(sample_once(sampler).stats.boot_time_rereads == 0);  // once per step, not every scan
-}
-
-TEST_CASE("sampler: cgroup paths from a private cgroup namespace never carry '/..'",
-          "[scan][sampler]") {
-  // Seen from a container with its own cgroup namespace, a host process's /proc/<pid>/cgroup
-  // reads "/../x.service". Before the fix that went into the cgroup label as is.
-  testing::FakeRoot root;
-  base_root(root);
-  process(root, {.pid = 100, .comm = "web", .start_ticks = 5000});
-  root.file("proc/100/cgroup", "0::/../x.service\n");
-  process(root, {.pid = 101, .comm = "sshd", .start_ticks = 5001});
-  root.file("proc/101/cgroup", "0::/../../user.slice/user-1000.slice/session-1.scope\n");
-  process(root, {.pid = 102, .comm = "app", .start_ticks = 5002});
-  root.file("proc/102/cgroup", "0::/\n");  // inside the daemon's own namespace root
-
-  // readdir order is not pid order.
-  const auto by_pid = [](Sampled s) {
-    std::sort(s.processes.begin(), s.processes.end(),
-              [](const ProcessSample& a, const ProcessSample& b) { return a.id.pid < b.id.pid; });
-    return s;
-  };
-  SECTION("the namespace root is known: resolved") {
-    ProcessSampler sampler(
-        ProcessSamplerOptions{.proc_root = (root / "proc").string(),
-                              .cgroup_ns_root = std::string("/system.slice/docker-abc.scope")});
-    REQUIRE(sampler.open().has_value());
-    const Sampled s = by_pid(sample_once(sampler));
-    REQUIRE(s.processes.size() == 3);
-    CHECK(s.processes[0].cgroup == "/system.slice/x.service");
-    CHECK(s.processes[0].unit == "x.service");
-    CHECK(s.processes[1].cgroup == "/user.slice/user-1000.slice/session-1.scope");
-    CHECK(s.processes[2].cgroup == "/system.slice/docker-abc.scope");
-  }
-  SECTION("the namespace root is unknown: unknown, not '/..'") {
-    ProcessSampler sampler = open_sampler(root);
-    const Sampled s = by_pid(sample_once(sampler));
-    REQUIRE(s.processes.size() == 3);
-    CHECK(s.processes[0].cgroup.empty());
-    CHECK(s.processes[0].unit.empty());
-    CHECK(s.processes[1].cgroup.empty());
-    CHECK(s.processes[2].cgroup == "/");
-  }
-}
-
-TEST_CASE("sampler: limits are re-read each limits_interval while fds move, 10x later otherwise",
-          "[scan][sampler]") {
-  testing::FakeRoot root;
-  base_root(root);
-  process(root, {.pid = 100, .comm = "svc", .start_ticks = 5000}, 2048, 3);
-  const auto limits = [&](int soft) {
-    root.file("proc/100/limits",
-              "Limit                     Soft Limit           Hard Limit           Units     \n"
-              "Max open files            " +
-                  std::to_string(soft) + "                 524288               files     \n");
-  };
-  limits(1024);
-  ProcessSampler sampler(ProcessSamplerOptions{.proc_root = (root / "proc").string(),
-                                               .limits_interval = std::chrono::seconds(60)});
-  REQUIRE(sampler.open().has_value());
-  const auto max_fds_at = [&](int seconds) {
-    const Sampled s = sample_once(sampler, kNow + std::chrono::seconds(seconds));
-    REQUIRE(s.processes.size() == 1);
-    return s.processes[0].max_fds;
-  };
-  CHECK(max_fds_at(0) == 1024u);  // first sight
-  limits(2048);                   // prlimit(1) raised it; the fd count stays 3
-  CHECK(max_fds_at(60) == 1024u);
-  CHECK(max_fds_at(590) == 1024u);
-  CHECK(max_fds_at(600) == 2048u);  // 10 x limits_interval
-  limits(4096);
-  root.file("proc/100/fd/3", "");  // the fd count moves: back to limits_interval
-  CHECK(max_fds_at(630) == 2048u);
-  CHECK(max_fds_at(660) == 4096u);
 }
