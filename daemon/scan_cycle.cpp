@@ -187,8 +187,8 @@ void ScanCycle::sample(model::SteadyTime now, model::WallTime wall) {
   snap_.taken_at = now;
   snap_.wall_time = wall;
   snap_.stats = model::ScanStats{};
+  snap_.system = processes_.sample_system(snap_.stats);  // first: it tells whether there is swap
   processes_.sample(now, snap_.processes, snap_.stats);
-  snap_.system = processes_.sample_system(snap_.stats);
   snap_.cgroups.clear();
   if (cgroups_.layout() != cgroup::CgroupLayoutKind::kNone) {
     snap_.cgroups = cgroups_.sample(cfg_.exporter.cgroups.max_depth, snap_.stats);

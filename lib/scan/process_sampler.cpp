@@ -210,8 +210,9 @@ bool ProcessSampler::sample_one(int pid, model::SteadyTime now, model::ProcessSa
   const int data = thread ? thread->get() : dir->get();
   auto [it, inserted] = cache_.try_emplace(model::ProcessId{stat->pid, stat->start_time_ticks});
   Cached& cached = it->second;
-  const auto refreshed =
-      refresh_status(data, pid, scan_seq_, options_.page_size, buf_, cached.status_memo);
+  const auto refreshed = refresh_status(
+      data, pid, {.scan = scan_seq_, .page_size = options_.page_size, .swap_off = swap_off_}, buf_,
+      cached.status_memo);
   if (!refreshed) {
     count_error(stats, refreshed.error());
     return false;
@@ -359,6 +360,7 @@ void ProcessSampler::read_smaps(model::SteadyTime now, const SmapsPolicy& policy
 model::SystemSample ProcessSampler::sample_system(model::ScanStats& stats) {
   model::SystemSample s;
   auto meminfo = read_parsed(root_.get(), "meminfo", buf_, procfs::parse_meminfo);
+  swap_off_ = meminfo && meminfo->swap_total_bytes == std::uint64_t{0};
   if (meminfo) {
     s.meminfo = *meminfo;
   } else {

@@ -3,7 +3,8 @@
 // Samples every process under a procfs root. Per process, everything is read through one
 // /proc/<pid> directory fd, so all files come from the same process instance even when the pid
 // is reused mid-scan (reads then fail as kGone). Cheap files (stat, the fd count) are read every
-// scan; status when the process's memory moved, found with the cheaper statm, and at least every
+// scan; status when the process's memory moved in a way the cheaper statm cannot follow (on a host
+// without swap, a move of anonymous memory alone is read from statm), and at least every
 // kStatusRefreshScans scans (status_memo.h); limits on first sight, then every `limits_interval`
 // while the fd count moved since the last read (the soft NOFILE limit is what an fd forecast
 // divides by) and every kIdleLimitsIntervals x `limits_interval` otherwise (an idle host's
@@ -83,7 +84,8 @@ class ProcessSampler {
                   std::span<const model::SmapsRequest> requests,
                   std::vector<model::ProcessSample>& processes, model::ScanStats& stats);
 
-  // Host-wide files: meminfo, vmstat, pressure/memory.
+  // Host-wide files: meminfo, vmstat, pressure/memory. Called before sample(): whether the host
+  // has swap decides how much of a process's status statm can stand in for (status_memo.h).
   model::SystemSample sample_system(model::ScanStats& stats);
 
   // Boot time (seconds since the epoch) from <root>/stat, read at open() and again by sample()
@@ -149,7 +151,8 @@ class ProcessSampler {
   Status read_boot_time();
   std::map<model::ProcessId, Cached> cache_;
   std::uint64_t scan_seq_ = 0;
-  ReadBuffer buf_;  // reused for every file read of a scan, never zero-filled
+  bool swap_off_ = false;  // the last meminfo said SwapTotal 0 (status_memo.h)
+  ReadBuffer buf_;         // reused for every file read of a scan, never zero-filled
   std::vector<int> pids_;
   std::vector<int> tids_;
 };

@@ -27,16 +27,17 @@ namespace {
 constexpr std::uint64_t kPage = 4096;
 constexpr int kPid = 40;  // (scan + 40) % 10 == 0 on scans 10, 20, ...: the refresh scans
 
-std::string status_text(std::uint64_t rss_kib, std::uint64_t swap_kib = 0) {
+std::string status_text(std::uint64_t rss_kib, std::uint64_t swap_kib = 0,
+                        std::uint64_t file_kib = 400) {
   return "Name:\tx\nUid:\t1000\t1000\t1000\t1000\nVmSize:\t   10000 kB\nVmRSS:\t    " +
-         std::to_string(rss_kib) + " kB\nRssAnon:\t    " + std::to_string(rss_kib - 400) +
-         " kB\nRssFile:\t     400 kB\nRssShmem:\t       0 kB\nVmSwap:\t    " +
-         std::to_string(swap_kib) + " kB\n";
+         std::to_string(rss_kib) + " kB\nRssAnon:\t    " + std::to_string(rss_kib - file_kib) +
+         " kB\nRssFile:\t     " + std::to_string(file_kib) +
+         " kB\nRssShmem:\t       0 kB\nVmSwap:\t    " + std::to_string(swap_kib) + " kB\n";
 }
 
-// statm as the kernel prints it for status_text(rss_kib): pages of 4 KiB.
-std::string statm_text(std::uint64_t rss_kib) {
-  return "2500 " + std::to_string(rss_kib / 4) + " 100 1 0 50 0\n";
+// statm as the kernel prints it for status_text(rss_kib, _, file_kib): pages of 4 KiB.
+std::string statm_text(std::uint64_t rss_kib, std::uint64_t file_kib = 400) {
+  return "2500 " + std::to_string(rss_kib / 4) + " " + std::to_string(file_kib / 4) + " 1 0 50 0\n";
 }
 
 struct Reader {
@@ -49,15 +50,28 @@ struct Reader {
     root.file("p/status", status_text(2000)).file("p/statm", statm_text(2000));
     dir = std::move(*open_at(AT_FDCWD, (root / "p").c_str(), O_RDONLY | O_DIRECTORY));
   }
-  // True when status was read this scan.
-  bool read(std::uint64_t scan) {
-    auto r = refresh_status(dir.get(), kPid, scan, kPage, buf, memo);
+  bool swap_off = false;  // a host with swap unless a test says otherwise
+
+  StatusSource refresh(std::uint64_t scan) {
+    auto r = refresh_status(dir.get(), kPid,
+                            {.scan = scan, .page_size = kPage, .swap_off = swap_off}, buf, memo);
     REQUIRE(r.has_value());
     return *r;
   }
+  // True when status was read this scan.
+  bool read(std::uint64_t scan) { return refresh(scan) == StatusSource::kRead; }
   std::uint64_t kib() const { return *memo.status.vm_rss_bytes / 1024; }
   std::uint64_t swap() const { return *memo.status.vm_swap_bytes; }
 };
+
+// RssAnon of a live process, read from its status now.
+std::uint64_t rss_anon_of(pid_t pid) {
+  ReadBuffer buf;
+  const auto status = read_parsed(AT_FDCWD, ("/proc/" + std::to_string(pid) + "/status").c_str(),
+                                  buf, procfs::parse_pid_status);
+  REQUIRE(status.has_value());
+  return status->rss_anon_bytes.value_or(0);
+}
 
 }  // namespace
 
@@ -98,6 +112,73 @@ TEST_CASE("status memo: statm that moved reads status, and a moving process skip
   CHECK_FALSE(r.read(6));
 }
 
+TEST_CASE("status memo: without swap, a move of anonymous memory is read from statm alone",
+          "[scan][status_memo]") {
+  Reader r;
+  r.swap_off = true;
+  CHECK(r.read(1));
+  // A busy heap: statm moves every scan, its file pages do not. status (left stale behind it) is
+  // not read; the reading follows statm exactly, RssAnon = VmRSS - RssFile - RssShmem.
+  for (std::uint64_t scan = 2; scan < 10; ++scan) {
+    const std::uint64_t rss = 2000 + 100 * scan;
+    r.root.file("p/statm", statm_text(rss));
+    CHECK(r.refresh(scan) == StatusSource::kUpdated);
+    CHECK(r.kib() == rss);
+    CHECK(*r.memo.status.rss_anon_bytes == (rss - 400) * 1024);
+    CHECK(*r.memo.status.rss_file_bytes == 400u * 1024);
+    CHECK(*r.memo.status.vm_size_bytes == 10000u * 1024);
+  }
+  // The refresh scan reads status; it differs from the reading only in what statm showed, so the
+  // process is not "moving" and the next scan probes statm again.
+  r.root.file("p/status", status_text(2960)).file("p/statm", statm_text(2960));
+  CHECK(r.read(10));
+  CHECK_FALSE(r.memo.moving);
+  r.root.file("p/statm", statm_text(3000));
+  CHECK(r.refresh(11) == StatusSource::kUpdated);
+  CHECK(r.kib() == 3000);
+}
+
+TEST_CASE("status memo: without swap, moved file pages read status until they settle",
+          "[scan][status_memo]") {
+  Reader r;
+  r.swap_off = true;
+  (void)r.read(1);
+  // RssFile + RssShmem moved: statm cannot split the move, status is read.
+  r.root.file("p/status", status_text(2400, 0, 800)).file("p/statm", statm_text(2400, 800));
+  CHECK(r.read(2));
+  CHECK(*r.memo.status.rss_file_bytes == 800u * 1024);
+  CHECK(r.memo.moving);
+  // Still moving: status directly (statm not even probed: it is left unchanged here).
+  r.root.file("p/status", status_text(2800, 0, 1200));
+  CHECK(r.read(3));
+  CHECK(*r.memo.status.rss_file_bytes == 1200u * 1024);
+  // The file pages settle: one more status read finds them unchanged, then statm stands in.
+  r.root.file("p/statm", statm_text(2900, 1200)).file("p/status", status_text(2900, 0, 1200));
+  CHECK(r.read(4));
+  CHECK_FALSE(r.memo.moving);
+  r.root.file("p/statm", statm_text(3100, 1200));
+  CHECK(r.refresh(5) == StatusSource::kUpdated);
+  CHECK(*r.memo.status.rss_anon_bytes == (3100u - 1200) * 1024);
+}
+
+TEST_CASE("status memo: swap in use, or a host with swap, reads status for every move",
+          "[scan][status_memo]") {
+  SECTION("a host with swap: VmSwap is status's alone") {
+    Reader r;
+    (void)r.read(1);
+    r.root.file("p/statm", statm_text(2100));
+    CHECK(r.read(2));
+  }
+  SECTION("the last reading had swap (a host whose swap was just turned off)") {
+    Reader r;
+    r.swap_off = true;
+    r.root.file("p/status", status_text(2000, 64));
+    (void)r.read(1);
+    r.root.file("p/statm", statm_text(2100));
+    CHECK(r.read(2));
+  }
+}
+
 TEST_CASE("status memo: without a usable statm, status every scan", "[scan][status_memo]") {
   SECTION("statm missing (a fixture tree)") {
     Reader r;
@@ -127,14 +208,15 @@ TEST_CASE("status memo: status errors are reported, statm's never; the memo is k
   Reader r;
   (void)r.read(1);
   r.root.remove("p/statm").remove("p/status");
-  const auto gone = refresh_status(r.dir.get(), kPid, 2, kPage, r.buf, r.memo);
+  const auto gone =
+      refresh_status(r.dir.get(), kPid, {.scan = 2, .page_size = kPage}, r.buf, r.memo);
   REQUIRE_FALSE(gone.has_value());
   CHECK(gone.error().kind == ErrorKind::kGone);
   CHECK(r.kib() == 2000);
 }
 
 // The real sampler over the real /proc: a child that grows by 8 MiB before each of 12 scans (every
-// phase of the refresh cycle) is seen grown on every one of them.
+// phase of the refresh cycle) is seen grown on every one of them, by exactly what its status says.
 TEST_CASE("status memo: a real process's growth is seen on the very next scan",
           "[scan][status_memo]") {
   int to_child[2];
@@ -165,6 +247,8 @@ TEST_CASE("status memo: a real process's growth is seen on the very next scan",
   const auto anon_of_child = [&] {
     std::vector<model::ProcessSample> out;
     model::ScanStats stats;
+    (void)sampler.sample_system(
+        stats);  // as the daemon does: first, it tells whether there is swap
     sampler.sample(model::SteadyTime{}, out, stats);
     const auto it = std::find_if(out.begin(), out.end(),
                                  [&](const model::ProcessSample& p) { return p.id.pid == child; });
@@ -182,6 +266,9 @@ TEST_CASE("status memo: a real process's growth is seen on the very next scan",
     const std::uint64_t now = anon_of_child();
     INFO("scan " << i << ": " << last << " -> " << now);
     CHECK(now >= last + (8u << 20));
+    // Exactly what status says now (the child waits for the next byte): whether this scan read
+    // status or, on a host without swap, brought the reading up to date from statm.
+    CHECK(now == rss_anon_of(child));
     last = now;
   }
   ::close(to_child[1]);
