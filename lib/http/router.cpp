@@ -154,7 +154,10 @@ std::string Router::answer(const Request& request) noexcept {
 std::shared_ptr<const Router::RenderedMetrics> Router::rendered_metrics() {
   const std::shared_ptr<const analysis::Report> report = board_.latest();
   const std::lock_guard lock(render_mu_);
-  if (rendered_ && report && rendered_->report == report) {
+  // Owner equality: the weak reference keeps the old report's control block, so a new report can
+  // never compare equal to an expired one.
+  if (rendered_ && report && !rendered_->report.owner_before(report) &&
+      !report.owner_before(rendered_->report)) {
     return rendered_;
   }
   const std::vector<prometheus::MetricFamily> families = metrics_.Collect();

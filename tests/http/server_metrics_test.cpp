@@ -156,3 +156,19 @@ TEST_CASE("server: /metrics is rendered once per published report", "[http][serv
   CHECK(must(http_get(f.port, "/metrics")).body == third.body);
   CHECK(counting.calls.load() == 2);
 }
+
+TEST_CASE("server: the cached /metrics does not keep an older report alive", "[http][server]") {
+  CountingCollectable counting;
+  Fixture f({}, &counting);
+  auto first = std::make_shared<const lw::analysis::Report>(lw::testing::sample_report());
+  const std::weak_ptr<const lw::analysis::Report> first_alive = first;
+  f.board.publish(std::move(first));
+  (void)must(http_get(f.port, "/metrics"));  // rendered from `first`, and cached
+  CHECK(counting.calls.load() == 1);
+  f.board.publish(std::make_shared<const lw::analysis::Report>(lw::testing::sample_report()));
+  // Only the board held it: the cached rendering keeps no copy of the process reports.
+  CHECK(first_alive.expired());
+  // The next scrape renders the new report, never taking it for the expired one.
+  (void)must(http_get(f.port, "/metrics"));
+  CHECK(counting.calls.load() == 2);
+}
