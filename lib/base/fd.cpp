@@ -138,37 +138,35 @@ Result<std::string_view> read_all(int fd, std::string& buf, std::size_t max_byte
 
 namespace {
 
-template <typename Buffer>
-Result<std::string_view> open_and_read_all(int dir, const char* path, Buffer& buf,
-                                           std::size_t max_bytes) {
-  buf.clear();  // a file that cannot be opened leaves no text of the one before
+// Opens `path` and hands the fd to `read`; `buf` is cleared first, so a file that cannot be
+// opened leaves no text of the one before.
+template <typename Buffer, typename Read>
+Result<std::string_view> open_and_read(int dir, const char* path, Buffer& buf, Read&& read) {
+  buf.clear();
   auto fd = open_at(dir, path, O_RDONLY);
   if (!fd) {
     return fd.error();
   }
-  return read_all(fd->get(), buf, max_bytes, path);
+  return read(fd->get());
 }
 
 }  // namespace
 
 Result<std::string_view> read_all_at(int dir, const char* path, ReadBuffer& buf,
                                      std::size_t max_bytes) {
-  return open_and_read_all(dir, path, buf, max_bytes);
+  return open_and_read(dir, path, buf, [&](int fd) { return read_all(fd, buf, max_bytes, path); });
 }
 
 Result<std::string_view> read_all_at(int dir, const char* path, std::string& buf,
                                      std::size_t max_bytes) {
-  return open_and_read_all(dir, path, buf, max_bytes);
+  return open_and_read(dir, path, buf, [&](int fd) { return read_all(fd, buf, max_bytes, path); });
 }
 
 Result<std::string_view> read_record_at(int dir, const char* path, ReadBuffer& buf,
                                         std::size_t max_bytes) {
-  buf.clear();
-  auto fd = open_at(dir, path, O_RDONLY);
-  if (!fd) {
-    return fd.error();
-  }
-  return read_into(fd->get(), buf, max_bytes, path, ShortRead::kIsEof);
+  return open_and_read(dir, path, buf, [&](int fd) {
+    return read_into(fd, buf, max_bytes, path, ShortRead::kIsEof);
+  });
 }
 
 }  // namespace lw

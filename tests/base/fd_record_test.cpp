@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -87,26 +88,23 @@ TEST_CASE("fd: read_record_at returns after a short read, without waiting for th
   testing::FakeRoot root;
   const auto fifo = root / "fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  std::atomic<bool> read_done{false};
+  std::promise<void> read_done;
   std::atomic<bool> writer_closed{false};
-  std::thread writer([&] {
+  std::thread writer([&, done = read_done.get_future()] {
     const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
       return;
     }
     const std::string_view record = "1 2 3\n";
     (void)!::write(fd, record.data(), record.size());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!read_done && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    (void)done.wait_for(std::chrono::seconds(10));  // the reader returned, or the bound
     writer_closed = true;
     ::close(fd);
   });
   ReadBuffer buf;
   const auto text = read_record_at(AT_FDCWD, fifo.c_str(), buf);
   const bool closed_before = writer_closed;
-  read_done = true;
+  read_done.set_value();
   writer.join();
   REQUIRE(text.has_value());
   CHECK(*text == "1 2 3\n");
