@@ -15,7 +15,7 @@ set(allowed_recording "base;format;analysis")
 set(allowed_http "base;store;analysis;model;export;format")
 set(allowed_config "base")
 # Allocation-site attribution: BPF capture, unwinding and symbols; knows nothing above it.
-set(allowed_sites "base;model")
+set(allowed_sites "base;procfs;model")
 # Third-party headers and the modules that may use them.
 set(thirdparty_prometheus "export;http")
 set(thirdparty_yaml-cpp "config")

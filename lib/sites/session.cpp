@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -13,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "sites/module_map.h"
+#include "sites/target_identity.h"
 
 namespace lw::sites {
 
@@ -59,38 +58,6 @@ double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-// (starttime, exe device, exe inode): the pid is the same process and the same image.
-struct Identity {
-  std::uint64_t starttime = 0;
-  std::uint64_t dev = 0;
-  std::uint64_t ino = 0;
-};
-
-std::optional<Identity> identity(const std::string& proc_root, pid_t pid) {
-  const auto dir = proc_root + "/" + std::to_string(pid);
-  std::ifstream in(dir + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto paren = text.rfind(')');
-  if (paren == std::string::npos) {
-    return std::nullopt;
-  }
-  std::istringstream fields(text.substr(paren + 1));
-  std::string f;
-  Identity id;
-  for (int i = 3; i <= 22 && fields >> f; ++i) {
-    if (i == 22) {
-      id.starttime = std::stoull(f);
-    }
-  }
-  struct stat st {};
-  if (id.starttime == 0 || ::stat((dir + "/exe").c_str(), &st) != 0) {
-    return std::nullopt;
-  }
-  id.dev = st.st_dev;
-  id.ino = st.st_ino;
-  return id;
-}
-
 struct Held {
   SampleRecord record;
   std::vector<Frame> frames;
@@ -125,7 +92,7 @@ class Session {
   SessionReport report_;
   std::unique_ptr<Capture> capture_;
   AllocatorTarget target_;
-  Identity identity_;
+  TargetIdentity identity_;
   std::uint64_t module_start_ = 0;
   Clock::time_point attached_at_;
   Clock::time_point ended_at_;
@@ -144,7 +111,7 @@ Status Session::start() {
                                          " (attribution loads a BPF program and attaches uprobes:"
                                          " run as root or grant CAP_BPF and CAP_PERFMON)"};
   }
-  const auto id = identity(opts_.target.proc_root, pid_);
+  const auto id = target_identity(opts_.target.proc_root, pid_);
   if (!id) {
     const auto dir = opts_.target.proc_root + "/" + std::to_string(pid_);
     struct stat st {};
@@ -220,7 +187,7 @@ void Session::detach(Outcome o, std::string message) {
 }
 
 bool Session::check_target() {
-  const auto id = identity(opts_.target.proc_root, pid_);
+  const auto id = target_identity(opts_.target.proc_root, pid_);
   if (!id || id->starttime != identity_.starttime) {
     detach(Outcome::kTargetExited, "the target exited: its memory was released, nothing retained");
     return false;
