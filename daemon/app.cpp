@@ -4,10 +4,12 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include "config/reload.h"
 #include "daemon/options.h"
 #include "format/bytes.h"
 
@@ -287,52 +289,6 @@ void App::scan_loop(const std::stop_token& stop) {
   }
 }
 
-namespace {
-
-// The keys a running daemon cannot change: the listening socket and the HTTP server's threads and
-// limits are set up once, and the roots (procfs, sysfs, kmsg) are opened once. Every other key
-// applies at the next scan (paths.state_dir included: the next snapshot goes to the new one).
-std::vector<std::string> restart_keys(const config::Config& now, const config::Config& next) {
-  std::vector<std::string> keys;
-  const auto differs = [&keys](bool changed, const char* key) {
-    if (changed) {
-      keys.emplace_back(key);
-    }
-  };
-  differs(now.web.listen != next.web.listen, "web.listen");
-  differs(now.web.threads != next.web.threads, "web.threads");
-  differs(now.web.request_timeout != next.web.request_timeout, "web.request_timeout");
-  differs(now.web.header_timeout != next.web.header_timeout, "web.header_timeout");
-  differs(now.web.max_connections != next.web.max_connections, "web.max_connections");
-  differs(now.web.max_connections_per_address != next.web.max_connections_per_address,
-          "web.max_connections_per_address");
-  differs(now.paths.procfs != next.paths.procfs, "paths.procfs");
-  differs(now.paths.sysfs != next.paths.sysfs, "paths.sysfs");
-  differs(now.paths.kmsg != next.paths.kmsg, "paths.kmsg");
-  return keys;
-}
-
-// The restart-only keys keep their running values, so the config in use says what runs.
-void keep_restart_keys(const config::Config& now, config::Config& next) {
-  const config::Config::Web web = next.web;
-  next.web = now.web;
-  next.web.basic_auth_users = web.basic_auth_users;
-  next.web.allow = web.allow;
-  const std::string state_dir = next.paths.state_dir;
-  next.paths = now.paths;
-  next.paths.state_dir = state_dir;
-}
-
-std::string join(const std::vector<std::string>& keys) {
-  std::string out;
-  for (const auto& k : keys) {
-    out += (out.empty() ? "" : ", ") + k;
-  }
-  return out;
-}
-
-}  // namespace
-
 // SIGHUP: every key that can apply live does (the web section's basic_auth_users and allow at
 // once, the rest at the next scan); a changed key that needs a restart is named in the log, keeps
 // its running value and makes leakwatch_config_last_reload_successful 0.
@@ -361,15 +317,15 @@ void App::reload() {
       return;
     }
   }
-  const auto pending = restart_keys(cfg_, next);
-  keep_restart_keys(cfg_, next);
+  const auto pending = config::restart_only_changes(cfg_, next);
+  config::keep_restart_only(cfg_, next);
   spdlog::set_level(spdlog::level::from_str(next.log.level));
   reload_ok_ = pending.empty();
   if (!pending.empty()) {
     spdlog::warn(
         "reload: {} changed but need(s) a restart; the running value(s) are kept until then, "
         "everything else was applied",
-        join(pending));
+        fmt::join(pending, ", "));
   }
   pending_cfg_ = std::move(next);
   spdlog::info("configuration reloaded from {}", config_path_);
