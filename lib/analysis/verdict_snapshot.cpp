@@ -1,10 +1,10 @@
 #include "analysis/verdict_snapshot.h"
 
 #include <algorithm>
-#include <limits>
 #include <vector>
 
 #include "store/payload.h"
+#include "store/series_records.h"
 #include "store/varint.h"
 
 namespace lw::analysis {
@@ -34,8 +34,7 @@ std::string serialize_verdicts(const VerdictState& state) {
   varint::put_u64(out, procs.size());
   for (const auto* kv : procs) {
     const ProcessVerdictState& v = kv->second;
-    varint::put_i64(out, kv->first.pid);
-    varint::put_u64(out, kv->first.start_ticks);
+    store::put_process_id(out, kv->first);
     varint::put_bytes(out, v.pattern);
     varint::put_u64(out, v.memory_suspect ? 1 : 0);
     store::put_opt_f64(out, v.memory_suspect_since);
@@ -66,13 +65,7 @@ Status restore_verdicts(VerdictState& state, std::string_view payload,
     return bad("bad process count");
   }
   for (std::uint64_t i = 0; i < nprocs && r.ok(); ++i) {
-    model::ProcessId id;
-    const std::int64_t pid = r.i64();
-    if (pid <= 0 || pid > std::numeric_limits<std::int32_t>::max()) {
-      r.fail("pid out of range");
-    }
-    id.pid = static_cast<std::int32_t>(pid);
-    id.start_ticks = r.u64();
+    const model::ProcessId id = store::read_process_id(r);
     ProcessVerdictState v;
     v.pattern = std::string(r.bytes());
     v.memory_suspect = r.flag();
