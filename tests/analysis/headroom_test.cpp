@@ -9,9 +9,12 @@
 #include <catch2/catch.hpp>
 
 #include "analysis/report_builder.h"
+#include "analysis/report_lookup.h"
 #include "store/series_store.h"
 
 namespace lw::analysis {
+using lw::analysis::testing::process_in;
+
 namespace {
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
@@ -203,16 +206,6 @@ struct Scenario {
   }
 };
 
-const ProcessReport& find(const Report& r, const model::ProcessId& id) {
-  for (const auto& p : r.processes) {
-    if (p.id == id) {
-      return p;
-    }
-  }
-  FAIL("process " << id.pid << " missing from the report");
-  return r.processes.front();
-}
-
 std::uint64_t mib(int n) {
   return static_cast<std::uint64_t>(n) * kMiB;
 }
@@ -224,7 +217,7 @@ TEST_CASE("time to limit: page cache filling the cgroup is free room", "[analysi
   const Scenario sc{[](int n) { return mib(100 + n); }, [](int) { return mib(50); },
                     [](int n) { return mib(1024 - 150 - n); }};
   const auto r = sc.run(120);
-  const ProcessReport& leaker = find(*r, kLeaker);
+  const ProcessReport& leaker = process_in(*r, kLeaker);
   REQUIRE(leaker.memory.seconds_to_limit);
   CHECK(leaker.memory.limit_kind == "cgroup");
   // (1024 - 100 - 119 - 50) MiB at 0.1 MiB/s, not 0 s.
@@ -232,7 +225,7 @@ TEST_CASE("time to limit: page cache filling the cgroup is free room", "[analysi
   REQUIRE(leaker.memory.headroom);
   CHECK(leaker.memory.headroom->unreclaimable_bytes == mib(269));
   CHECK(leaker.memory.headroom->inactive_file_bytes == mib(1024 - 150 - 119));
-  CHECK_FALSE(find(*r, kNeighbour).memory.suspect);
+  CHECK_FALSE(process_in(*r, kNeighbour).memory.suspect);
 }
 
 TEST_CASE("time to limit: a neighbour's leak shortens the process's", "[analysis][headroom]") {
@@ -240,7 +233,7 @@ TEST_CASE("time to limit: a neighbour's leak shortens the process's", "[analysis
   const Scenario sc{[](int n) { return mib(100 + n); }, [](int n) { return mib(50 + n); },
                     [](int) { return mib(0); }};
   const auto r = sc.run(120);
-  const ProcessReport& leaker = find(*r, kLeaker);
+  const ProcessReport& leaker = process_in(*r, kLeaker);
   REQUIRE(leaker.memory.seconds_to_limit);
   CHECK(*leaker.memory.seconds_to_limit == Approx((1024.0 - 150 - 238) * 5).epsilon(0.01));
   REQUIRE(r->cgroups.size() == 1);
@@ -254,11 +247,11 @@ TEST_CASE("time to limit: a shrinking neighbour falls back to the process's own 
   const Scenario sc{[](int n) { return mib(100 + n); }, [](int n) { return mib(400 - n); },
                     [](int) { return mib(0); }};
   const auto r = sc.run(120);
-  const ProcessReport& leaker = find(*r, kLeaker);
+  const ProcessReport& leaker = process_in(*r, kLeaker);
   REQUIRE(leaker.memory.seconds_to_limit);
   CHECK(*leaker.memory.seconds_to_limit == Approx((1024.0 - 500) * 10).epsilon(0.01));
-  CHECK_FALSE(r->cgroups[0].memory.seconds_to_limit);         // the cgroup itself is not growing
-  CHECK_FALSE(find(*r, kNeighbour).memory.seconds_to_limit);  // nor is the neighbour
+  CHECK_FALSE(r->cgroups[0].memory.seconds_to_limit);  // the cgroup itself is not growing
+  CHECK_FALSE(process_in(*r, kNeighbour).memory.seconds_to_limit);  // nor is the neighbour
 }
 
 }  // namespace lw::analysis

@@ -6,9 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "analysis/report_lookup.h"
 #include "store/series_store.h"
 
 namespace lw::analysis {
+using lw::analysis::testing::process_in;
+
 namespace {
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
@@ -88,16 +91,6 @@ double wall_now(const model::Snapshot& s) {
   return std::chrono::duration<double>(s.wall_time.time_since_epoch()).count();
 }
 
-const ProcessReport& find(const Report& r, const model::ProcessId& id) {
-  for (const auto& p : r.processes) {
-    if (p.id == id) {
-      return p;
-    }
-  }
-  FAIL("process " << id.pid << " missing from the report");
-  return r.processes.front();
-}
-
 }  // namespace
 
 TEST_CASE("report builder: a steady leaker is a suspect with the cgroup's time to limit",
@@ -108,7 +101,7 @@ TEST_CASE("report builder: a steady leaker is a suspect with the cgroup's time t
   REQUIRE(r.ready);
   CHECK(r.system.cgroup_layout == "v1");
   CHECK(r.windows == std::vector<std::string>{"15m", "1h"});
-  const ProcessReport& leaker = find(r, kLeaker);
+  const ProcessReport& leaker = process_in(r, kLeaker);
   CHECK(leaker.memory.pattern == "leak");
   CHECK(leaker.memory.suspect);
   REQUIRE(leaker.memory.suspect_since_seconds);
@@ -122,13 +115,13 @@ TEST_CASE("report builder: a steady leaker is a suspect with the cgroup's time t
   CHECK(leaker.tracked);
   CHECK_FALSE(leaker.history.empty());
 
-  const ProcessReport& flat = find(r, kFlat);
+  const ProcessReport& flat = process_in(r, kFlat);
   CHECK(flat.memory.pattern == "flat");
   CHECK_FALSE(flat.memory.suspect);
   CHECK_FALSE(flat.memory.seconds_to_limit);
   CHECK_FALSE(flat.tracked);  // top_k 1 goes to the largest ("cache"); not a suspect
 
-  CHECK(find(r, kSibling).tracked);
+  CHECK(process_in(r, kSibling).tracked);
   // Largest private memory first.
   REQUIRE(r.processes.size() == 3);
   CHECK(r.processes[0].id == kSibling);
@@ -187,7 +180,7 @@ TEST_CASE("report builder: an OOM kill from the kernel log carries the victim's 
   CHECK(r->oom_kills_by_group.at("worker") == 1);
   CHECK(r->oom_kills_flagged_total == 1);
   // The dead leaker stays in the report (grace) with its last verdict, no longer a suspect.
-  const ProcessReport& dead = find(*r, kLeaker);
+  const ProcessReport& dead = process_in(*r, kLeaker);
   CHECK_FALSE(dead.alive);
   CHECK(dead.memory.pattern == "leak");
   CHECK_FALSE(dead.memory.suspect);
@@ -196,7 +189,7 @@ TEST_CASE("report builder: an OOM kill from the kernel log carries the victim's 
 TEST_CASE("report builder: fewer than 3 samples give no pattern and no rate", "[analysis]") {
   Built b;
   b.run(2);
-  const ProcessReport& leaker = find(*b.report, kLeaker);
+  const ProcessReport& leaker = process_in(*b.report, kLeaker);
   CHECK(leaker.memory.pattern.empty());
   REQUIRE(leaker.rates.size() == 2);
   CHECK_FALSE(leaker.rates[0].bytes_per_second);
@@ -262,12 +255,12 @@ TEST_CASE("report builder: a tracked process's charts are re-read once per chart
     const model::Snapshot s = scan(i);
     store.append(s, {});
     report = builder.build(store, s, SelfReport{}, "v1", events);
-    const ProcessReport& leaker = find(*report, kLeaker);
+    const ProcessReport& leaker = process_in(*report, kLeaker);
     REQUIRE(leaker.tracked);
     REQUIRE(leaker.charts);
     charts.push_back(leaker.charts.get());
     newest.push_back(leaker.charts->private_bytes.back().t);
-    CHECK_FALSE(find(*report, kFlat).charts);  // not tracked: no charts
+    CHECK_FALSE(process_in(*report, kFlat).charts);  // not tracked: no charts
   }
   std::size_t reads = 1;
   for (std::size_t i = 1; i < charts.size(); ++i) {

@@ -9,9 +9,12 @@
 #include <catch2/catch.hpp>
 
 #include "analysis/report_builder.h"
+#include "analysis/report_lookup.h"
 #include "store/series_store.h"
 
 namespace lw::analysis {
+using lw::analysis::testing::process_in;
+
 namespace {
 
 constexpr std::uint64_t kMiB = 1024ULL * 1024;
@@ -47,16 +50,6 @@ model::Snapshot scan(int n) {
   return s;
 }
 
-const ProcessReport& find(const Report& r, const model::ProcessId& id) {
-  for (const auto& p : r.processes) {
-    if (p.id == id) {
-      return p;
-    }
-  }
-  FAIL("process missing");
-  return r.processes.front();
-}
-
 }  // namespace
 
 TEST_CASE("smaps freshness: the age is reported and a reading past max_age is dropped",
@@ -77,7 +70,7 @@ TEST_CASE("smaps freshness: the age is reported and a reading past max_age is dr
 
   run(0);
   {
-    const ProcessReport& p = find(*report, kRead);
+    const ProcessReport& p = process_in(*report, kRead);
     REQUIRE(p.smaps_age_seconds);
     CHECK(*p.smaps_age_seconds == 0.0);
     CHECK(p.pss_bytes == 90 * kMiB);
@@ -85,13 +78,13 @@ TEST_CASE("smaps freshness: the age is reported and a reading past max_age is dr
     CHECK(report->groups[0].pss_bytes == 90 * kMiB);
     CHECK(report->groups[0].pss_readings == 1);
     CHECK(report->groups[0].processes == 2);
-    CHECK_FALSE(find(*report, kNever).smaps_age_seconds);
+    CHECK_FALSE(process_in(*report, kNever).smaps_age_seconds);
   }
   for (int n = 1; n <= 6; ++n) {
     run(n);
   }
   {
-    const ProcessReport& p = find(*report, kRead);  // 60 s old: still within max_age
+    const ProcessReport& p = process_in(*report, kRead);  // 60 s old: still within max_age
     REQUIRE(p.smaps_age_seconds);
     CHECK(*p.smaps_age_seconds == Approx(60.0));
     CHECK(p.pss_bytes == 90 * kMiB);
@@ -99,7 +92,8 @@ TEST_CASE("smaps freshness: the age is reported and a reading past max_age is dr
   }
   run(7);
   {
-    const ProcessReport& p = find(*report, kRead);  // 70 s old: dropped, not exported as current
+    const ProcessReport& p =
+        process_in(*report, kRead);  // 70 s old: dropped, not exported as current
     CHECK_FALSE(p.smaps_age_seconds);
     CHECK_FALSE(p.pss_bytes);
     CHECK_FALSE(p.uss_bytes);

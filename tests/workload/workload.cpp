@@ -47,9 +47,15 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "workload_files.h"
+
 namespace {
 
-constexpr std::size_t kMiB = 1 << 20;
+using lw::workload::CacheFile;
+using lw::workload::FileMap;
+using lw::workload::kMiB;
+using lw::workload::unlinked_file;
+using lw::workload::write_fully;
 
 struct Options {
   std::string mode = "idle";
@@ -155,100 +161,6 @@ bool parse(int argc, char** argv, Options& o) {
   }
   return true;
 }
-
-// A file in /tmp of `mib` MiB, mapped shared and read: resident file pages (RssFile).
-struct FileMap {
-  void* addr = nullptr;
-  std::size_t size = 0;
-  std::size_t touched = 0;
-  void open(std::size_t bytes) {
-    char path[] = "/tmp/lw-workload-XXXXXX";
-    const int fd = ::mkstemp(path);
-    if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
-      std::perror("file");
-      std::exit(3);
-    }
-    ::unlink(path);
-    std::vector<char> page(4096, 'f');
-    for (std::size_t off = 0; off < bytes; off += page.size()) {
-      if (::pwrite(fd, page.data(), page.size(), static_cast<off_t>(off)) < 0) {
-        std::perror("pwrite");
-        std::exit(3);
-      }
-    }
-    addr = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
-    ::close(fd);
-    if (addr == MAP_FAILED) {
-      std::perror("mmap file");
-      std::exit(3);
-    }
-    size = bytes;
-  }
-  // Reads pages up to `upto` bytes so they become resident in this process.
-  void touch(std::size_t upto) {
-    volatile const char* p = static_cast<const char*>(addr);
-    for (; touched < std::min(upto, size); touched += 4096) {
-      (void)p[touched];
-    }
-  }
-};
-
-// An unlinked file in `dir` for cachefill and shmleak: it vanishes with the process, even when
-// the OOM killer ends it.
-int unlinked_file(const std::string& dir) {
-  std::string path = dir + "/lw-workload-XXXXXX";
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0) {
-    std::perror("mkstemp");
-    std::exit(3);
-  }
-  ::unlink(path.c_str());
-  return fd;
-}
-
-void write_fully(int fd, const char* data, std::size_t n, off_t off) {
-  while (n > 0) {
-    const ssize_t w = ::pwrite(fd, data, n, off);
-    if (w < 0) {
-      std::printf("full %d\n", errno);
-      std::fflush(stdout);
-      std::exit(4);
-    }
-    data += w;
-    off += w;
-    n -= static_cast<std::size_t>(w);
-  }
-}
-
-// cachefill: a file written once (flushed every 4 MiB, so dirty pages stay few), then read round
-// and round, `step` bytes per call.
-struct CacheFile {
-  int fd = -1;
-  std::size_t size = 0;
-  std::size_t offset = 0;
-  std::vector<char> buf = std::vector<char>(kMiB, 'c');
-  void create(const std::string& dir, std::size_t bytes) {
-    fd = unlinked_file(dir);
-    size = bytes;
-    for (std::size_t off = 0; off < size; off += kMiB) {
-      write_fully(fd, buf.data(), std::min(kMiB, size - off), static_cast<off_t>(off));
-      if ((off / kMiB) % 4 == 3) {
-        ::fdatasync(fd);
-      }
-    }
-    ::fdatasync(fd);
-  }
-  void read(std::size_t step) {
-    while (step > 0 && size > 0) {
-      const std::size_t n = std::min({step, buf.size(), size - offset});
-      if (::pread(fd, buf.data(), n, static_cast<off_t>(offset)) <= 0) {
-        return;
-      }
-      step -= n;
-      offset = (offset + n) % size;
-    }
-  }
-};
 
 }  // namespace
 
