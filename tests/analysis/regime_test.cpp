@@ -7,9 +7,12 @@
 #include "analysis/regime.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -159,6 +162,59 @@ TEST_CASE("regime: a series with no change has no regime and classify()'s verdic
   CHECK_FALSE(r.from_regime);
   CHECK(r.verdict.pattern == classify(s, kOld, kDefaults).pattern);
   CHECK(current_regime({}, kDefaults).change == Regime::Change::kNone);
+}
+
+// What an incremental analysis (issue 10, item 2) could save: a full analysis of one channel over
+// a full window (2,161 samples, 6 h at 10 s) against the same functions over one representative
+// per bucket (40 for classify(), 192 fine buckets for the regime at min_observed / 8), which is the
+// least an analysis kept as closed buckets would still run on each update. Figures in
+// tests/bench/RESULTS.md; run with `analysis_tests "[.bench]"` on a Release build.
+TEST_CASE("regime: cost of a full analysis and of its bucket-level part",
+          "[analysis][regime][.bench]") {
+  const auto s = generate(sawtooth(300 * kMiB, 100 * kMiB, 20 * kMinute, 20 * kMiB),
+                          Options().noise(1 * kMiB));
+  REQUIRE(s.size() == 2161);
+  // The buckets' (mean time, median): what closed buckets would keep.
+  const auto medians = [&s](std::size_t buckets) {
+    std::vector<Sample> out;
+    for (const Bucket& b : bucketize(s, buckets)) {
+      out.push_back({.t = b.t, .v = b.median});
+    }
+    return out;
+  };
+  const std::vector<Sample> per_bucket = medians(kMaxBuckets);
+  const std::vector<Sample> per_fine_bucket = medians(192);  // 6 h of min_observed / 8
+  const auto micros = [](int calls, const auto& call) {
+    const auto start = std::chrono::steady_clock::now();
+    int leaks = 0;
+    for (int i = 0; i < calls; ++i) {
+      leaks += call() ? 1 : 0;
+    }
+    const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - start;
+    return std::pair{took.count() / calls, leaks};
+  };
+  const auto [full, full_leaks] = micros(
+      500, [&] { return classify_regime(s, kOld, kDefaults).verdict.pattern == Pattern::kLeak; });
+  const auto [window, window_leaks] =
+      micros(2000, [&] { return classify(per_bucket, kOld, kDefaults).pattern == Pattern::kLeak; });
+  const Regime::Change whole = current_regime(s, kDefaults).change;
+  const Regime::Change from_medians = current_regime(per_fine_bucket, kDefaults).change;
+  const auto [fine, fine_same] = micros(
+      2000, [&] { return current_regime(per_fine_bucket, kDefaults).change == from_medians; });
+  std::printf(
+      "full analysis %.1f us on %zu samples; bucket level: classify %.1f us on %zu, regime "
+      "%.1f us on %zu\n",
+      full, s.size(), window, per_bucket.size(), fine, per_fine_bucket.size());
+  CHECK(full_leaks == 500);  // a rising sawtooth is a leak, from its samples or its buckets
+  CHECK(window_leaks == 2000);
+  // The regime reads the fine buckets' medians, but its noise from the samples' differences: fed
+  // the medians alone, it takes the teeth for noise-free steps and finds a change the whole
+  // series does not have. A bucket-level analysis is a different classifier, not a cheaper one.
+  std::printf("regime: %s from the samples, %s from the fine buckets' medians alone\n",
+              std::string(change_name(whole)).c_str(),
+              std::string(change_name(from_medians)).c_str());
+  CHECK(whole == Regime::Change::kNone);
+  CHECK(fine_same == 2000);
 }
 
 }  // namespace
