@@ -17,7 +17,6 @@ constexpr std::uint64_t kSmapsForced = 2;
 constexpr std::uint64_t kAlive = 4;
 constexpr std::uint64_t kKnownFlags = 7;
 
-
 void put_sample(std::string& out, const model::ProcessSample& p) {
   varint::put_i64(out, p.ppid);
   varint::put_u64(out, static_cast<unsigned char>(p.state));
