@@ -4,8 +4,8 @@
 #   - checks formatting (clang-format);
 #   - builds the README's quick-start configuration (build/, RelWithDebInfo) and checks the
 #     shipped config/leakwatch.yaml with it;
-#   - builds the README's Install configuration (build-deb/, Release, prefix /usr) and its
-#     package (cpack -G DEB); the ops and systemd tests reuse that package's build tree;
+#   - builds the README's Install configuration (build-deb/, Release, prefix /usr, no tests: the
+#     daemon only) and its package (cpack -G DEB); the ops and systemd tests reuse that tree;
 #   - runs clang-tidy, then every test in build/;
 #   - builds with ASan+UBSan (build-asan/) and runs the tests again.
 # Every build here treats warnings as errors (-DLW_WERROR=ON); the README's own builds leave
@@ -68,9 +68,9 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLW_WERROR=ON \
 cmake --build build -j"$jobs"
 build/daemon/leakwatchd --check-config config/leakwatch.yaml
 
-stage "build: Install (build-deb/, Release, prefix /usr, cpack -G DEB)"
+stage "build: Install (build-deb/, Release, prefix /usr, no tests, cpack -G DEB)"
 cmake -S . -B build-deb -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
-  -DLW_WERROR=ON >/dev/null
+  -DBUILD_TESTING=OFF -DLW_WERROR=ON >/dev/null
 cmake --build build-deb -j"$jobs"
 rm -f build-deb/leakwatch_*.deb
 (cd build-deb && cpack -G DEB >/dev/null)
