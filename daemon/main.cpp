@@ -1,16 +1,16 @@
 // leakwatchd: argv -> Config -> App (or one of the one-shot modes).
 
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "analysis/classify.h"
+#include "base/fd.h"
 #include "config/config.h"
 #include "daemon/app.h"
 #include "daemon/attribute.h"
@@ -41,15 +42,34 @@ int check_config(const std::string& path) {
   return EXIT_SUCCESS;
 }
 
+// The largest recording --analyze reads: about four years of 10 s samples as CSV. A larger file
+// (or an endless one, such as a device) is refused rather than read until memory runs out.
+constexpr std::size_t kMaxRecordingBytes = std::size_t{256} << 20;
+
+lw::Result<std::string> read_recording(const std::string& path) {
+  auto fd = lw::open_at(AT_FDCWD, path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (!fd) {
+    return fd.error();
+  }
+  std::string text;
+  if (auto read = lw::read_all(fd->get(), text, kMaxRecordingBytes, path); !read) {
+    if (text.size() >= kMaxRecordingBytes) {  // the read stopped at the limit
+      return lw::Error{lw::ErrorKind::kIo, path + ": larger than " +
+                                               std::to_string(kMaxRecordingBytes >> 20) +
+                                               " MiB, the most --analyze reads"};
+    }
+    return read.error();
+  }
+  return text;
+}
+
 int analyze(const std::string& path, const std::optional<std::string>& limit) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << path << ": cannot read\n";
+  const auto text = read_recording(path);
+  if (!text) {
+    std::cerr << text.error().detail << "\n";
     return EXIT_FAILURE;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const auto samples = lw::recording::parse_recording(ss.str());
+  const auto samples = lw::recording::parse_recording(*text);
   if (!samples) {
     std::cerr << path << ": " << samples.error().detail << "\n";
     return EXIT_FAILURE;

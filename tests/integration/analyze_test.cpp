@@ -60,3 +60,17 @@ TEST_CASE("analyze: a malformed file names the line and fails", "[integration]")
   CHECK(rc != 0);
   CHECK(out.find("line 2") != std::string::npos);
 }
+
+TEST_CASE("analyze: an endless file is refused at the read limit, a missing one by name",
+          "[integration]") {
+  // /dev/zero never ends: before the limit --analyze read it until memory ran out.
+  const auto [rc, out] = run_command(daemon_path() + " --analyze /dev/zero");
+  CHECK(rc != 0);
+  CHECK(out.find("/dev/zero: larger than 256 MiB, the most --analyze reads") != std::string::npos);
+  FakeRoot tmp;
+  const auto missing = (tmp / "none.csv").string();
+  const auto [rc2, out2] = run_command(daemon_path() + " --analyze " + missing);
+  CHECK(rc2 != 0);
+  CHECK(out2.find(missing) != std::string::npos);
+  CHECK(out2.find("No such file") != std::string::npos);
+}
