@@ -1,7 +1,9 @@
 #include "daemon/app.h"
 
 #include <csignal>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -9,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include "analysis/report.h"
 #include "config/reload.h"
 #include "daemon/options.h"
 #include "format/bytes.h"
@@ -225,6 +228,19 @@ void App::apply_pending_config() {
   sd_notify(0, "READY=1");
 }
 
+// A reload's outcome shows at once on /metrics, the API and the status page rather than at the
+// next scan (up to scan.interval later): the last report is published again with only
+// config_last_reload_successful changed. A reload is rare; the copy costs what the report holds.
+void App::publish_reload_outcome(bool ok) {
+  const std::shared_ptr<const analysis::Report> last = board_.latest();
+  if (last->self.config_last_reload_successful == ok) {
+    return;
+  }
+  auto updated = std::make_shared<analysis::Report>(*last);
+  updated->self.config_last_reload_successful = ok;
+  board_.publish(std::move(updated));
+}
+
 void App::scan_loop(const std::stop_token& stop) {
   std::uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
@@ -278,10 +294,17 @@ void App::scan_loop(const std::stop_token& stop) {
             wake, std::chrono::steady_clock::now() + std::chrono::microseconds(watchdog_usec / 2));
       }
       std::unique_lock lock(mu_);
-      cv_.wait_until(lock, stop, wake, [this] { return pending_cfg_.has_value(); });
+      cv_.wait_until(lock, stop, wake,
+                     [this] { return pending_cfg_.has_value() || reload_outcome_pending_; });
       // A reload applies now and the next scan keeps its time: a storm of SIGHUPs neither scans
       // once per signal nor pushes the schedule into the future.
       apply_pending_config();
+      const bool outcome_pending = std::exchange(reload_outcome_pending_, false);
+      const bool reload_ok = reload_ok_;
+      lock.unlock();
+      if (outcome_pending) {
+        publish_reload_outcome(reload_ok);
+      }
       if (std::chrono::steady_clock::now() >= next) {
         break;
       }
@@ -304,6 +327,8 @@ void App::reload() {
   if (!cfg) {
     spdlog::error("reload failed, keeping the running configuration: {}", cfg.error().detail);
     reload_ok_ = false;
+    reload_outcome_pending_ = true;
+    cv_.notify_all();
     sd_notify(0, "READY=1");
     return;
   }
@@ -313,6 +338,8 @@ void App::reload() {
       spdlog::error("reload failed, keeping the running configuration: web: {}",
                     access.error().detail);
       reload_ok_ = false;
+      reload_outcome_pending_ = true;
+      cv_.notify_all();
       sd_notify(0, "READY=1");
       return;
     }
@@ -321,6 +348,7 @@ void App::reload() {
   config::keep_restart_only(cfg_, next);
   spdlog::set_level(spdlog::level::from_str(next.log.level));
   reload_ok_ = pending.empty();
+  reload_outcome_pending_ = true;
   if (!pending.empty()) {
     spdlog::warn(
         "reload: {} changed but need(s) a restart; the running value(s) are kept until then, "

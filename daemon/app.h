@@ -37,6 +37,7 @@ class App {
   void scan_loop(const std::stop_token& stop);
   void apply_pending_config();
   void reload();
+  void publish_reload_outcome(bool ok);
   http::Health health() const;
   config::Config apply_overrides(config::Config cfg) const;
 
@@ -53,6 +54,9 @@ class App {
   std::condition_variable_any cv_;
   std::optional<config::Config> pending_cfg_;
   bool reload_ok_ = true;
+  // A reload finished since the scanner last looked: its outcome is published at once, not at the
+  // next scan.
+  bool reload_outcome_pending_ = false;
   std::atomic<std::int64_t> last_scan_steady_ms_{0};
   std::atomic<std::int64_t> interval_ms_{10000};
   std::jthread thread_;

@@ -1,6 +1,6 @@
 // SIGHUP applies every key that can apply live, against the real daemon: a rotated basic-auth
 // password (the old one refused at once), and a key that needs a restart (web.listen) is named in
-// the log and makes leakwatch_config_last_reload_successful 0.
+// the log and makes leakwatch_config_last_reload_successful 0; the outcome is published at once.
 
 #include <csignal>
 #include <optional>
@@ -72,4 +72,29 @@ TEST_CASE("daemon: SIGHUP rotates the basic-auth password and names restart-only
   CHECK(d.process().wait_for_line("web.listen", 10s).has_value());
   CHECK(wait_until([&] { return reload_gauge(d.port(), a) == 0.0; }, 10s));
   CHECK(metrics_status(d.port(), b) == 401);
+}
+
+TEST_CASE("daemon: a reload's outcome is on /metrics at once, not at the next scan",
+          "[integration]") {
+  // Scans 30 s apart (the windows at least twice that): the gauge may not wait for the next one.
+  std::string yaml = fast_config_yaml();
+  yaml.replace(yaml.find("interval: 166ms"), 15, "interval: 30s");
+  yaml.replace(yaml.find("windows: [15s, 1m, 6m]"), 22, "windows: [1m, 3m, 6m]");
+  Daemon d(yaml);
+  REQUIRE(d.wait_scans(1, 20s));
+  const auto scans = [&] { return find_sample(d.scrape(), "leakwatch_scans_total"); };
+  const auto gauge = [&] {
+    return find_sample(d.scrape(), "leakwatch_config_last_reload_successful");
+  };
+  const auto scans_before = scans();
+  CHECK(gauge() == 1.0);
+
+  d.dir().file("leakwatch.yaml", "scan:\n  interval: banana\n");
+  ::kill(d.process().pid(), SIGHUP);
+  CHECK(wait_until([&] { return gauge() == 0.0; }, 5s));
+
+  d.dir().file("leakwatch.yaml", yaml);
+  ::kill(d.process().pid(), SIGHUP);
+  CHECK(wait_until([&] { return gauge() == 1.0; }, 5s));
+  CHECK(scans() == scans_before);  // both outcomes were published without a scan
 }
