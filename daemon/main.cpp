@@ -46,30 +46,13 @@ int check_config(const std::string& path) {
 // (or an endless one, such as a device) is refused rather than read until memory runs out.
 constexpr std::size_t kMaxRecordingBytes = std::size_t{256} << 20;
 
-lw::Result<std::string> read_recording(const std::string& path) {
-  auto fd = lw::open_at(AT_FDCWD, path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (!fd) {
-    return fd.error();
-  }
-  std::string text;
-  if (auto read = lw::read_all(fd->get(), text, kMaxRecordingBytes, path); !read) {
-    if (text.size() >= kMaxRecordingBytes) {  // the read stopped at the limit
-      return lw::Error{lw::ErrorKind::kIo, path + ": larger than " +
-                                               std::to_string(kMaxRecordingBytes >> 20) +
-                                               " MiB, the most --analyze reads"};
-    }
-    return read.error();
-  }
-  return text;
-}
-
 int analyze(const std::string& path, const std::optional<std::string>& limit) {
-  const auto text = read_recording(path);
-  if (!text) {
-    std::cerr << text.error().detail << "\n";
+  std::string text;
+  if (auto read = lw::read_all_at(AT_FDCWD, path.c_str(), text, kMaxRecordingBytes); !read) {
+    std::cerr << read.error().detail << "\n";
     return EXIT_FAILURE;
   }
-  const auto samples = lw::recording::parse_recording(*text);
+  const auto samples = lw::recording::parse_recording(text);
   if (!samples) {
     std::cerr << path << ": " << samples.error().detail << "\n";
     return EXIT_FAILURE;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <span>
+#include <string>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -60,7 +61,8 @@ Result<std::size_t> read_until_eof(int fd, std::size_t max_bytes, std::string_vi
   for (;;) {
     if (used >= max_bytes) {
       keep(used);
-      return Error{ErrorKind::kIo, std::string(what) + ": larger than the read limit"};
+      return Error{ErrorKind::kIo, std::string(what) + ": larger than the read limit (" +
+                                       std::to_string(max_bytes) + " bytes)"};
     }
     const std::span<char> free = room(used);
     const std::size_t want = std::min(free.size(), max_bytes - used);

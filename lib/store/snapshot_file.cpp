@@ -189,13 +189,8 @@ Status write_file_atomically(const std::string& path, std::string_view bytes) {
 }
 
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
-  auto fd = open_at(AT_FDCWD, path.c_str(), O_RDONLY);
-  if (!fd) {
-    return fd.error();
-  }
   std::string buf;
-  auto text = read_all(fd->get(), buf, max_bytes, path);
-  if (!text) {
+  if (auto text = read_all_at(AT_FDCWD, path.c_str(), buf, max_bytes); !text) {
     return text.error();
   }
   return buf;

@@ -66,7 +66,7 @@ TEST_CASE("analyze: an endless file is refused at the read limit, a missing one 
   // /dev/zero never ends: before the limit --analyze read it until memory ran out.
   const auto [rc, out] = run_command(daemon_path() + " --analyze /dev/zero");
   CHECK(rc != 0);
-  CHECK(out.find("/dev/zero: larger than 256 MiB, the most --analyze reads") != std::string::npos);
+  CHECK(out.find("/dev/zero: larger than the read limit (268435456 bytes)") != std::string::npos);
   FakeRoot tmp;
   const auto missing = (tmp / "none.csv").string();
   const auto [rc2, out2] = run_command(daemon_path() + " --analyze " + missing);
