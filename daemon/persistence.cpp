@@ -136,7 +136,7 @@ bool still_running(const std::string& procfs, const model::ProcessId& id, std::s
          stat->state != 'X';
 }
 
-// The step of a write_file_atomically() error ("create", "write", "fsync", "close", "rename"),
+// The step of an AtomicFile error ("create", "write", "fsync", "close", "rename"),
 // or "directory" for the final directory sync.
 std::string failure_kind(std::string_view detail) {
   const std::string_view first = detail.substr(0, detail.find(' '));
@@ -235,18 +235,18 @@ bool Persistence::write(const store::SeriesStore& history, const analysis::Verdi
     report_failure("mkdir", dir.error().detail, shutdown);
     return false;
   }
-  std::string bytes;
+  Result<std::uint64_t> written = std::uint64_t{0};
   try {
-    bytes = store::serialize_store(history, boot_id_, analysis::serialize_verdicts(verdicts),
-                                   machine_id_);
+    written = store::save_store(path_, history, boot_id_, analysis::serialize_verdicts(verdicts),
+                                machine_id_);
   } catch (const std::exception& e) {  // bad_alloc: the one thing that can throw here
     ++save_failures_["memory"];
     report_failure("serialize", e.what(), shutdown);
     return false;
   }
-  if (const Status st = store::write_file_atomically(path_, bytes); !st) {
-    ++save_failures_[save_reason(st.error().detail)];
-    report_failure(failure_kind(st.error().detail), st.error().detail, shutdown);
+  if (!written) {
+    ++save_failures_[save_reason(written.error().detail)];
+    report_failure(failure_kind(written.error().detail), written.error().detail, shutdown);
     return false;
   }
   const double took = ms_between(t0, Clock::now());
@@ -257,10 +257,9 @@ bool Persistence::write(const store::SeriesStore& history, const analysis::Verdi
   }
   if (shutdown) {
     spdlog::info("saved history snapshot {}: {} KiB, {} processes, {} scans, in {:.0f} ms", path_,
-                 bytes.size() / 1024, history.processes().size(), history.times().size(), took);
+                 *written / 1024, history.processes().size(), history.times().size(), took);
   } else {
-    spdlog::debug("saved history snapshot {}: {} KiB in {:.0f} ms", path_, bytes.size() / 1024,
-                  took);
+    spdlog::debug("saved history snapshot {}: {} KiB in {:.0f} ms", path_, *written / 1024, took);
   }
   return true;
 }

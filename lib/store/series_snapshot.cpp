@@ -36,18 +36,22 @@ Error bad(const std::string& what) {
 
 }  // namespace
 
-std::string serialize_store(const SeriesStore& history, std::string_view boot_id,
-                            std::string_view annotations, std::string_view machine_id) {
-  // Written after room for the header and sealed in place, into a buffer reserved once: no
-  // doubling reallocations and no copy, so saving costs the snapshot's size once, not three times.
+void stream_store_payload(const SeriesStore& history, std::string_view boot_id,
+                          std::string_view annotations, std::string_view machine_id,
+                          const PayloadSink& sink) {
   std::string out;
-  out.reserve(kSnapshotHeaderBytes + history.bytes() + annotations.size() + 4096 +
-              64 * (history.processes().size() + history.cgroups().size()));
-  out.append(kSnapshotHeaderBytes, '\0');
+  out.reserve(2 * kPayloadPieceBytes);
+  const auto flush_if_full = [&] {
+    if (out.size() >= kPayloadPieceBytes) {
+      sink(out);
+      out.clear();
+    }
+  };
   varint::put_bytes(out, boot_id);
   varint::put_bytes(out, machine_id);
   history.times().serialize(out);
   history.system().serialize(out);
+  flush_if_full();
 
   // Ascending ids: the same history always gives the same bytes, whatever the hash map's order.
   std::vector<const ProcessSeries*> procs;
@@ -60,15 +64,38 @@ std::string serialize_store(const SeriesStore& history, std::string_view boot_id
   varint::put_u64(out, procs.size());
   for (const ProcessSeries* e : procs) {
     put_process(out, *e);
+    flush_if_full();
   }
 
   varint::put_u64(out, history.cgroups().size());
   for (const auto& [key, e] : history.cgroups()) {
     put_cgroup(out, key, e);
+    flush_if_full();
   }
-  varint::put_bytes(out, annotations);
+  varint::put_u64(out, annotations.size());
+  sink(out);
+  sink(annotations);
+}
+
+std::string serialize_store(const SeriesStore& history, std::string_view boot_id,
+                            std::string_view annotations, std::string_view machine_id) {
+  std::string out(kSnapshotHeaderBytes, '\0');
+  stream_store_payload(history, boot_id, annotations, machine_id,
+                       [&](std::string_view piece) { out.append(piece); });
   seal_snapshot_in_place(kStoreFormatVersion, out);
   return out;
+}
+
+Result<std::uint64_t> save_store(const std::string& path, const SeriesStore& history,
+                                 std::string_view boot_id, std::string_view annotations,
+                                 std::string_view machine_id) {
+  auto writer = SnapshotFileWriter::create(path);
+  if (!writer) {
+    return writer.error();
+  }
+  stream_store_payload(history, boot_id, annotations, machine_id,
+                       [&](std::string_view piece) { writer->append(piece); });
+  return writer->commit(kStoreFormatVersion);
 }
 
 Status restore_store(SeriesStore& history, std::string_view file_bytes, std::int64_t now_steady_ms,

@@ -36,6 +36,7 @@
 // that passed since it (never in the future, even if the wall clock went back), and every other
 // steady time keeps its distance to it, so rates and windows are unchanged. Wall times are kept.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -56,11 +57,28 @@ inline constexpr std::uint32_t kStoreFormatVersion = 4;
 // Whether a process (pid, starttime) still exists now.
 using StillRunning = std::function<bool(const model::ProcessId&)>;
 
-// The snapshot file's bytes (container header + payload), ready for write_file_atomically().
-// boot_id identifies the boot the store was taken in and machine_id the machine ("" when
-// unknown); `annotations` is stored as given and handed back by restore_store().
+// Where the payload goes, in order, in pieces of about kPayloadPieceBytes (the last ones may be
+// smaller; the annotations are one piece of their own).
+using PayloadSink = std::function<void(std::string_view)>;
+inline constexpr std::size_t kPayloadPieceBytes = std::size_t{256} * 1024;
+
+// The payload of the store (the layout above). boot_id identifies the boot the store was taken in
+// and machine_id the machine ("" when unknown); `annotations` is stored as given and handed back by
+// restore_store().
+void stream_store_payload(const SeriesStore& store, std::string_view boot_id,
+                          std::string_view annotations, std::string_view machine_id,
+                          const PayloadSink& sink);
+
+// The snapshot file's bytes (container header + payload), whole in memory: for tests and tools.
 std::string serialize_store(const SeriesStore& store, std::string_view boot_id = {},
                             std::string_view annotations = {}, std::string_view machine_id = {});
+
+// The same bytes written to `path` atomically (SnapshotFileWriter): never whole in memory, so
+// saving costs one piece of memory, not the store's size again. The file's size on success;
+// AtomicFile's errors.
+Result<std::uint64_t> save_store(const std::string& path, const SeriesStore& store,
+                                 std::string_view boot_id, std::string_view annotations,
+                                 std::string_view machine_id);
 
 // Replaces `store` with the one in `file_bytes` (what serialize_store() returned). Series are
 // kept as the snapshot had them except:

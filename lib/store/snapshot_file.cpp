@@ -1,13 +1,10 @@
 #include "store/snapshot_file.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <string>
 #include <utility>
 
 #include <fcntl.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "base/fd.h"
@@ -39,42 +36,14 @@ std::string hex32(std::uint32_t v) {
   return s;
 }
 
-// Every write failure is kIo, including ENOENT for a missing state directory: unlike a /proc
-// file vanishing, that is a configuration or disk problem, not a normal race.
-Error io_error(int err, const std::string& what) {
-  Error e = error_from_errno(err, what);
-  e.kind = ErrorKind::kIo;
-  return e;
-}
-
-// Unlinks the temp file unless the rename succeeded.
-class TempFileGuard {
- public:
-  explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
-  TempFileGuard(const TempFileGuard&) = delete;
-  TempFileGuard& operator=(const TempFileGuard&) = delete;
-  ~TempFileGuard() {
-    if (armed_) {
-      ::unlink(path_.c_str());
-    }
-  }
-  void disarm() { armed_ = false; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  bool armed_ = true;
-};
-
-std::string parent_dir(const std::string& path) {
-  const auto slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    return ".";
-  }
-  if (slash == 0) {
-    return "/";
-  }
-  return path.substr(0, slash);
+// The container header of a payload of `length` bytes with CRC `crc`.
+std::string header_of(std::uint32_t format_version, std::uint64_t length, std::uint32_t crc) {
+  std::string header;
+  header.append(kSnapshotMagic);
+  put_le(header, format_version, 4);
+  put_le(header, length, 8);
+  put_le(header, crc, 4);
+  return header;
 }
 
 }  // namespace
@@ -96,12 +65,40 @@ std::string seal_snapshot(std::uint32_t format_version, std::string_view payload
 
 void seal_snapshot_in_place(std::uint32_t format_version, std::string& buffer) {
   const std::string_view payload = std::string_view(buffer).substr(kSnapshotHeaderBytes);
-  std::string header;
-  header.append(kSnapshotMagic);
-  put_le(header, format_version, 4);
-  put_le(header, payload.size(), 8);
-  put_le(header, crc32(payload), 4);
-  buffer.replace(0, kSnapshotHeaderBytes, header);
+  buffer.replace(0, kSnapshotHeaderBytes,
+                 header_of(format_version, payload.size(), crc32(payload)));
+}
+
+Result<SnapshotFileWriter> SnapshotFileWriter::create(const std::string& path) {
+  auto file = AtomicFile::create(path);
+  if (!file) {
+    return file.error();
+  }
+  SnapshotFileWriter writer(std::move(*file));
+  writer.status_ = writer.file_.write(std::string(kSnapshotHeaderBytes, '\0'));
+  return writer;
+}
+
+void SnapshotFileWriter::append(std::string_view payload) {
+  if (!status_) {
+    return;
+  }
+  crc_ = crc32(payload, crc_);
+  length_ += payload.size();
+  status_ = file_.write(payload);
+}
+
+Result<std::uint64_t> SnapshotFileWriter::commit(std::uint32_t format_version) {
+  if (status_) {
+    status_ = file_.write_at(0, header_of(format_version, length_, crc_));
+  }
+  if (status_) {
+    status_ = file_.commit();
+  }
+  if (!status_) {
+    return status_.error();
+  }
+  return kSnapshotHeaderBytes + length_;
 }
 
 Result<std::string_view> open_snapshot(std::string_view file_bytes,
@@ -138,54 +135,6 @@ Result<std::string_view> open_snapshot(std::string_view file_bytes,
                      hex32(computed) + ")");
   }
   return payload;
-}
-
-Status write_file_atomically(const std::string& path, std::string_view bytes) {
-  TempFileGuard tmp(path + ".tmp." + std::to_string(::getpid()));
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) takes the mode as a vararg
-  UniqueFd fd(
-      ::open(tmp.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd.valid()) {
-    const int err = errno;
-    tmp.disarm();  // nothing was created (or it is not ours to remove)
-    return io_error(err, "create " + tmp.path());
-  }
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      const int err = errno;
-      return io_error(err, "write " + tmp.path());
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  if (::fsync(fd.get()) != 0) {
-    const int err = errno;
-    return io_error(err, "fsync " + tmp.path());
-  }
-  if (::close(fd.release()) != 0) {  // NFS and some filesystems report write errors here
-    const int err = errno;
-    return io_error(err, "close " + tmp.path());
-  }
-  if (::rename(tmp.path().c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    return io_error(err, "rename to " + path);
-  }
-  tmp.disarm();
-  const std::string dir = parent_dir(path);
-  auto dfd = open_at(AT_FDCWD, dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (!dfd) {
-    Error e = dfd.error();
-    e.kind = ErrorKind::kIo;
-    return e;
-  }
-  if (::fsync(dfd->get()) != 0) {
-    const int err = errno;
-    return io_error(err, "fsync directory " + dir);
-  }
-  return Ok{};
 }
 
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {

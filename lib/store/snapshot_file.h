@@ -15,8 +15,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/result.h"
+#include "store/atomic_file.h"
 
 namespace lw::store {
 
@@ -26,6 +28,27 @@ inline constexpr std::size_t kSnapshotHeaderBytes = 24;
 // CRC-32 (IEEE, reflected, init and final xor 0xFFFFFFFF): crc32("123456789") == 0xCBF43926.
 // Pass a previous result as `crc` to continue over several pieces.
 std::uint32_t crc32(std::string_view bytes, std::uint32_t crc = 0);
+
+// A sealed snapshot written to `path` in pieces, never whole in memory: room for the header, then
+// the payload as it comes, then the header from the payload's length and CRC, then
+// AtomicFile::commit(). Errors are AtomicFile's.
+class SnapshotFileWriter {
+ public:
+  static Result<SnapshotFileWriter> create(const std::string& path);
+
+  // Appends payload bytes. After a failure every append does nothing and commit() returns it.
+  void append(std::string_view payload);
+  // Seals and renames the file into place: its size in bytes.
+  Result<std::uint64_t> commit(std::uint32_t format_version);
+
+ private:
+  explicit SnapshotFileWriter(AtomicFile file) : file_(std::move(file)) {}
+
+  AtomicFile file_;
+  std::uint64_t length_ = 0;
+  std::uint32_t crc_ = 0;
+  Status status_ = Ok{};
+};
 
 // Header + payload, ready for write_file_atomically().
 std::string seal_snapshot(std::uint32_t format_version, std::string_view payload);
@@ -39,12 +62,6 @@ void seal_snapshot_in_place(std::uint32_t format_version, std::string& buffer);
 // kMalformed with its own detail: "bad magic", "truncated header", "foreign version",
 // "truncated payload", "trailing bytes", "CRC mismatch".
 Result<std::string_view> open_snapshot(std::string_view file_bytes, std::uint32_t expected_version);
-
-// Writes path + ".tmp.<pid>" (mode 0600), fsyncs it, renames it over path and fsyncs the
-// directory. On failure the temp file is removed and the result is kIo with the step and errno
-// text; the target is then either untouched or (only if the final directory fsync failed) fully
-// replaced, never half-written.
-Status write_file_atomically(const std::string& path, std::string_view bytes);
 
 // Reads a whole file. A missing file is kGone (no snapshot yet: normal on first start); a file
 // larger than about max_bytes is kIo (see lw::read_all).
