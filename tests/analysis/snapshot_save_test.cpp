@@ -1,14 +1,18 @@
 // Saving the history snapshot in pieces (store::save_store): the file holds exactly the bytes
 // serialize_store() returns, it restores, and the payload reaches the file in bounded pieces, so
-// saving does not hold the store's size again in memory.
+// saving does not hold the store's size again in memory. A failure at any step, including a write
+// in the middle of the payload, leaves the previous snapshot whole and no temp file.
 
 #include <algorithm>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include <catch2/catch.hpp>
 
@@ -102,6 +106,55 @@ TEST_CASE("history snapshot: a failed save leaves the previous file whole and no
   CHECK(blocked.error().detail.rfind("rename to ", 0) == 0);
   CHECK(list_dir(root / "state") == std::vector<std::string>{"history.snap"});
   CHECK(lw::testing::read_file(root / "state/history.snap/keep") == "old");
+}
+
+// RLIMIT_FSIZE for the scope of one test, with SIGXFSZ ignored, so that a write past the limit
+// fails with EFBIG instead of killing the test process: a write error in the middle of a file,
+// without a full filesystem.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    saved_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    const bool got = ::getrlimit(RLIMIT_FSIZE, &saved_) == 0;
+    const rlimit limit{.rlim_cur = bytes, .rlim_max = saved_.rlim_max};
+    ok_ = got && ::setrlimit(RLIMIT_FSIZE, &limit) == 0;
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+  ~FileSizeLimit() {
+    if (ok_) {
+      ::setrlimit(RLIMIT_FSIZE, &saved_);
+    }
+    (void)std::signal(SIGXFSZ, saved_handler_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  rlimit saved_{};
+  void (*saved_handler_)(int) = nullptr;
+  bool ok_ = false;
+};
+
+TEST_CASE("history snapshot: a write failing in the middle keeps the previous file", "[analysis]") {
+  const SeriesStore h = large_history(500, 180);
+  lw::testing::FakeRoot root;
+  root.dir("state");
+  const std::string path = (root / "state/history.snap").string();
+  REQUIRE(store::write_file_atomically(path, "previous snapshot"));
+  {
+    // Past the first pieces: the header room and several pieces are written, then one fails.
+    FileSizeLimit limit(3 * store::kPayloadPieceBytes);
+    REQUIRE(limit.ok());
+    const auto failed = store::save_store(path, h, kBoot, "", "");
+    REQUIRE_FALSE(failed.has_value());
+    CHECK(failed.error().kind == ErrorKind::kIo);
+    CHECK(failed.error().detail.rfind("write ", 0) == 0);
+    CHECK(failed.error().detail.find("File too large") != std::string::npos);
+  }
+  CHECK(list_dir(root / "state") == std::vector<std::string>{"history.snap"});
+  CHECK(lw::testing::read_file(path) == "previous snapshot");
+  REQUIRE(store::save_store(path, h, kBoot, "", ""));  // the limit lifted, it is written whole
+  CHECK(lw::testing::read_file(path) == serialize_store(h, kBoot));
 }
 
 }  // namespace
