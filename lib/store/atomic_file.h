@@ -41,8 +41,6 @@ class AtomicFile {
   // fsync, close, rename over the target, fsync its directory. Call at most once.
   Status commit();
 
-  const std::string& temp_path() const { return temp_; }
-
  private:
   AtomicFile(std::string path, std::string temp, UniqueFd fd);
 
